@@ -1,0 +1,1 @@
+"""Use cases: each reads once, applies the rules, and commits one transaction."""
