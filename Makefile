@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: help venv test lint typecheck imports unit integration serve bench clean
+.PHONY: help venv runtime-venv test lint typecheck imports unit integration serve bench clean
 
 help:
 	@echo "make serve   run the API on http://$(HOST):$(PORT) with embedded DynamoDB and SSM"
@@ -21,6 +21,18 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# The runtime dependencies alone, as the Lambda layer ships them: the import guards and the
+# cold-start benchmark run here, because test-only packages change what libraries import.
+RUNTIME_VENV := .venv-runtime
+RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
+$(RUNTIME_STAMP): pyproject.toml
+	@test -x $(RUNTIME_VENV)/bin/python || $(PYTHON) -m venv $(RUNTIME_VENV)
+	$(PYTHON) -c "import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > $(RUNTIME_VENV)/requirements.txt
+	$(RUNTIME_VENV)/bin/python -m pip install --quiet -r $(RUNTIME_VENV)/requirements.txt
+	@touch $(RUNTIME_STAMP)
+
+runtime-venv: $(RUNTIME_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -38,11 +50,11 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration
 
-test: lint typecheck imports
+test: lint typecheck imports $(RUNTIME_STAMP)
 	$(BIN)/pytest
 
 serve: $(STAMP)
 	$(BIN)/market-api serve --host $(HOST) --port $(PORT)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(RUNTIME_VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Configuration adapter: settings from the environment and SSM Parameter Store."""

@@ -1,0 +1,171 @@
+"""The frame every API function runs in: translate, validate, call one service, answer.
+
+`endpoint` turns a small function of (request, caller, body) into a Lambda handler that
+answers warm-up pings at once, validates the body with its pydantic model, checks the
+token type the route takes, maps domain errors to statuses, and logs one JSON line.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from adapters.aws_lambda.http import HttpError, Request, error_body, parse_event, respond
+from adapters.aws_lambda.logs import cold_start, log
+from domain import errors
+from ports.tokens import Capability, TokenType
+
+B = TypeVar("B", bound=BaseModel)
+
+WARMUP_SOURCE = "serverless-plugin-warmup"
+
+_STATUS: tuple[tuple[type[errors.DomainError], int], ...] = (
+    (errors.DuplicateRequest, 208),
+    (errors.InvalidRequest, 400),
+    (errors.Forbidden, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.StaleWrite, 409),
+    (errors.Gone, 410),
+    (errors.TemporarilyUnavailable, 503),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A handler's answer when it is not a plain 200."""
+
+    status: int
+    body: object
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Generic[B]):
+    """One validated call: the request, who makes it, and the parsed body."""
+
+    request: Request
+    caller: Capability
+    body: B
+
+    @property
+    def market_id(self) -> str:
+        """The caller's market (market tokens always carry one)."""
+        return self.caller.market_id or ""
+
+    @property
+    def user_id(self) -> str:
+        """The caller's user id."""
+        return self.caller.user_id
+
+
+class NoBody(BaseModel):
+    """The body of routes that take none: anything sent is ignored."""
+
+
+def status_of(error: errors.DomainError) -> int:
+    """The HTTP status of a domain error, by its class."""
+    return next((status for kind, status in _STATUS if isinstance(error, kind)), 400)
+
+
+def domain_error_response(error: errors.DomainError) -> dict[str, Any]:
+    """The answer to a refused request."""
+    if isinstance(error, errors.DuplicateRequest):
+        return respond(208, error.result)
+    if isinstance(error, errors.StaleWrite):
+        error = errors.ConcurrentUpdate("Other changes raced this one; try again.")
+    headers = {}
+    if isinstance(error, errors.TemporarilyUnavailable):
+        headers["Retry-After"] = str(error.retry_after)
+    return respond(
+        status_of(error), error_body(error.code, error.message, **error.details()), headers
+    )
+
+
+def validation_response(error: ValidationError) -> dict[str, Any]:
+    """A 400 naming each invalid field; the input itself is never echoed."""
+    problems = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors()]
+    return respond(400, error_body("invalid_request", "The request is not valid.", errors=problems))
+
+
+def endpoint(
+    route: str,
+    body: type[B],
+    token: TokenType | None = TokenType.MARKET,
+    success: int = 200,
+) -> Callable[[Callable[[Call[B]], object]], Callable[[Mapping[str, Any], Any], dict[str, Any]]]:
+    """Make a Lambda handler of `serve` for `route`, taking `body` and a `token` type."""
+
+    def wrap(
+        serve: Callable[[Call[B]], object],
+    ) -> Callable[[Mapping[str, Any], Any], dict[str, Any]]:
+        def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+            if event.get("source") == WARMUP_SOURCE:
+                return {"warm": True}
+            started = time.perf_counter()
+            cold, init_ms = cold_start.take()
+            request_id = str((event.get("requestContext") or {}).get("requestId") or "")
+            response = _serve(event, route, body, token, success, serve)
+            fields: dict[str, object] = {
+                "request_id": request_id,
+                "route": route,
+                "status": response["statusCode"],
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "cold_start": cold,
+            }
+            if init_ms is not None:
+                fields["init_ms"] = init_ms
+            log.info("request", extra={"fields": fields})
+            return response
+
+        handler.route = route  # type: ignore[attr-defined]
+        handler.body_model = body  # type: ignore[attr-defined]
+        handler.token_type = token  # type: ignore[attr-defined]
+        return handler
+
+    return wrap
+
+
+def _serve(
+    event: Mapping[str, Any],
+    route: str,
+    model: type[B],
+    token: TokenType | None,
+    success: int,
+    serve: Callable[[Call[B]], object],
+) -> dict[str, Any]:
+    try:
+        request = parse_event(event)
+        caller = request.capability() if token is not None else _anonymous()
+        if token is not None and caller.token_type is not token:
+            raise errors.WrongTokenType(f"This route takes a {token.value} token.")
+        if token is TokenType.MARKET and not caller.market_id:
+            raise errors.WrongTokenType("This route takes a market token.")
+        parsed = model.model_validate({} if request.body is None else request.body)
+        answer = serve(Call(request, caller, parsed))
+        if isinstance(answer, Answer):
+            return respond(answer.status, answer.body)
+        return respond(success, answer)
+    except HttpError as error:
+        return respond(error.status, error_body(error.code, error.message, **error.extra))
+    except ValidationError as error:
+        return validation_response(error)
+    except errors.DomainError as error:
+        return domain_error_response(error)
+    except Exception:
+        log.exception(
+            "unhandled error",
+            extra={"fields": {"route": route, "request_id": _request_id(event)}},
+        )
+        return respond(500, error_body("internal_error", "Something went wrong on our side."))
+
+
+def _anonymous() -> Capability:
+    return Capability(user_id="", token_type=TokenType.ACCOUNT)
+
+
+def _request_id(event: Mapping[str, Any]) -> str:
+    return str((event.get("requestContext") or {}).get("requestId") or "")

@@ -1,0 +1,43 @@
+"""The markets table's change stream: keeps totals, signatures and member summaries.
+
+Answers `batchItemFailures` with the sequence numbers that must come again; Lambda
+retries from the earliest of them, and everything applied is idempotent by version.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from adapters.aws_lambda.container import container
+from adapters.aws_lambda.logs import cold_start, log
+
+WARMUP_SOURCE = "serverless-plugin-warmup"
+
+
+def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+    """Apply a batch of stream records; report the ones that failed."""
+    if event.get("source") == WARMUP_SOURCE:
+        return {"warm": True}
+    from adapters.dynamodb.stream import decode_records
+
+    started = time.perf_counter()
+    cold, init_ms = cold_start.take()
+    records = list(event.get("Records") or [])
+    changes, undecodable = decode_records(records)
+    result = container.summaries().apply(changes)
+    failed = sorted({*result.failed, *undecodable})
+    log.info(
+        "stream batch",
+        extra={
+            "fields": {
+                "records": len(records),
+                "failed": len(failed),
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "cold_start": cold,
+                **({} if init_ms is None else {"init_ms": init_ms}),
+            }
+        },
+    )
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}

@@ -1,0 +1,68 @@
+"""Bodies of the investible, user and sign-in routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from adapters.aws_lambda.schemas.fields import Body, Description, Id, Name, Version
+
+
+class CreateInvestible(Body):
+    """`POST /investibles/create`."""
+
+    name: Name
+    description: Description | None = None
+    stage_id: Id | None = None
+    open_for_investment: bool = True
+
+
+class UpdateInvestible(Body):
+    """`PATCH /investibles/{id}`: at least one field besides `version`."""
+
+    name: Name | None = None
+    description: Description | None = None
+    open_for_investment: bool | None = None
+    version: Version | None = None
+
+    @model_validator(mode="after")
+    def _names_a_change(self) -> UpdateInvestible:
+        sent = self.model_fields_set - {"version"}
+        if not sent:
+            raise ValueError("name at least one field to change")
+        for name in ("name", "open_for_investment"):
+            if name in sent and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, object]:
+        """The fields the caller sent, but `version`."""
+        return {name: getattr(self, name) for name in self.model_fields_set - {"version"}}
+
+
+class MoveInvestible(Body):
+    """`PATCH /investibles/state/{id}`."""
+
+    current_stage_id: Id
+    stage_id: Id
+
+
+class Ban(Body):
+    """`POST /users/ban/{user_id}`."""
+
+    is_banned: bool
+
+
+class Login(Body):
+    """`POST /sso/cognito`: an identity token, and a market id or an invite token at most."""
+
+    id_token: Annotated[str, Field(min_length=1, max_length=8192)]
+    market_id: Id | None = None
+    market_token: Annotated[str, Field(min_length=1, max_length=8192)] | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Login:
+        if self.market_id is not None and self.market_token is not None:
+            raise ValueError("send market_id or market_token, not both")
+        return self

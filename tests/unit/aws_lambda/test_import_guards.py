@@ -1,0 +1,81 @@
+"""Each function's module imports only what that function uses (cold start depends on it).
+
+Every module is imported in a fresh interpreter, as Lambda would at cold start, and the
+modules it pulled in are compared with what it must never load.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+HANDLERS = sorted(
+    p.stem
+    for p in (ROOT / "adapters" / "aws_lambda").glob("*.py")
+    if re.search(r"^def handler\(", p.read_text(), re.MULTILINE)
+)
+
+# Never in a Lambda function: test and local tooling, and what the layer does not ship.
+NEVER = (
+    "moto",
+    "pytest",
+    "yaml",
+    "cryptography",
+    "flask",
+    "adapters.memory",
+    "adapters.deployment",
+    "adapters.local",
+)
+# The authorizer answers from the token alone: no repository, no request validation.
+# (dependency-injector itself imports pydantic when it is installed, so that is not here.)
+NOT_IN_AUTHORIZER = (
+    "adapters.dynamodb",
+    "boto3.dynamodb",
+    "adapters.aws_lambda.api",
+    "adapters.aws_lambda.schemas",
+)
+
+
+RUNTIME_PYTHON = ROOT / ".venv-runtime" / "bin" / "python"
+
+
+@pytest.fixture(scope="module")
+def runtime_python() -> Path:
+    """An interpreter with the runtime dependencies only, as the Lambda layer has them."""
+    if not RUNTIME_PYTHON.exists():
+        pytest.fail("no .venv-runtime: `make runtime-venv` (run by `make test`) creates it")
+    return RUNTIME_PYTHON
+
+
+def _imported_by(python: Path, module: str) -> set[str]:
+    code = (
+        "import importlib, json, sys\n"
+        f"importlib.import_module('adapters.aws_lambda.{module}')\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([python, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout))
+
+
+def _hits(modules: set[str], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == f or m.startswith(f + ".") for f in forbidden))
+
+
+def test_every_function_module_is_found():
+    assert len(HANDLERS) == 20
+
+
+@pytest.mark.parametrize("module", HANDLERS)
+def test_a_function_module_imports_no_test_or_local_tooling(runtime_python: Path, module: str):
+    assert _hits(_imported_by(runtime_python, module), NEVER) == []
+
+
+def test_the_authorizer_imports_no_repository_and_no_validation(runtime_python: Path):
+    modules = _imported_by(runtime_python, "capability_authorizer")
+
+    assert _hits(modules, NOT_IN_AUTHORIZER + NEVER) == []
