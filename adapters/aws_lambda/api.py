@@ -16,12 +16,11 @@ from pydantic import BaseModel, ValidationError
 
 from adapters.aws_lambda.http import HttpError, Request, error_body, parse_event, respond
 from adapters.aws_lambda.logs import cold_start, log
+from adapters.aws_lambda.warmup import WARM, is_warmup
 from domain import errors
 from ports.tokens import Capability, TokenType
 
 B = TypeVar("B", bound=BaseModel)
-
-WARMUP_SOURCE = "serverless-plugin-warmup"
 
 _STATUS: tuple[tuple[type[errors.DomainError], int], ...] = (
     (errors.DuplicateRequest, 208),
@@ -103,8 +102,8 @@ def endpoint(
         serve: Callable[[Call[B]], object],
     ) -> Callable[[Mapping[str, Any], Any], dict[str, Any]]:
         def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
-            if event.get("source") == WARMUP_SOURCE:
-                return {"warm": True}
+            if is_warmup(event):
+                return dict(WARM)
             started = time.perf_counter()
             cold, init_ms = cold_start.take()
             request_id = str((event.get("requestContext") or {}).get("requestId") or "")

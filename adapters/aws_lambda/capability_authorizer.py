@@ -12,9 +12,8 @@ from typing import Any
 
 from adapters.aws_lambda.container import container
 from adapters.aws_lambda.logs import log
+from adapters.aws_lambda.warmup import WARM, is_warmup
 from ports.tokens import Capability, InvalidToken, TokenType
-
-WARMUP_SOURCE = "serverless-plugin-warmup"
 
 # Method ARNs are arn:aws:execute-api:region:account:api-id/stage/METHOD/path. The policy
 # names routes only, so it reads the same whichever route the token first arrived on.
@@ -71,8 +70,8 @@ def policy_for(capability: Capability, api_key: str) -> dict[str, Any]:
 
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     """Verify the token in `authorizationToken`; raise `Unauthorized` for anything invalid."""
-    if event.get("source") == WARMUP_SOURCE:
-        return {"warm": True}
+    if is_warmup(event):
+        return dict(WARM)
     token = event.get("authorizationToken")
     try:
         if not isinstance(token, str):

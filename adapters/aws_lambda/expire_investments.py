@@ -8,14 +8,13 @@ from typing import Any
 
 from adapters.aws_lambda.container import container
 from adapters.aws_lambda.logs import cold_start, log
-
-WARMUP_SOURCE = "serverless-plugin-warmup"
+from adapters.aws_lambda.warmup import WARM, is_warmup
 
 
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     """Run one expiry pass and report what it did."""
-    if event.get("source") == WARMUP_SOURCE:
-        return {"warm": True}
+    if is_warmup(event):
+        return dict(WARM)
     started = time.perf_counter()
     cold, _ = cold_start.take()
     report = container.expiry().run()

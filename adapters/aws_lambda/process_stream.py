@@ -12,14 +12,13 @@ from typing import Any
 
 from adapters.aws_lambda.container import container
 from adapters.aws_lambda.logs import cold_start, log
-
-WARMUP_SOURCE = "serverless-plugin-warmup"
+from adapters.aws_lambda.warmup import WARM, is_warmup
 
 
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     """Apply a batch of stream records; report the ones that failed."""
-    if event.get("source") == WARMUP_SOURCE:
-        return {"warm": True}
+    if is_warmup(event):
+        return dict(WARM)
     from adapters.dynamodb.stream import decode_records
 
     started = time.perf_counter()

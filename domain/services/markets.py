@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from domain.errors import DomainError, InvalidRequest, NotAMember, StaleWrite, VersionConflict
 from domain.model import (
     DEFAULT_INVESTMENT_EXPIRATION_DAYS,
+    MAX_INVESTMENT_EXPIRATION_DAYS,
+    MIN_INVESTMENT_EXPIRATION_DAYS,
     Market,
     MarketStage,
     MarketType,
@@ -89,6 +91,7 @@ class MarketService:
         self, user_id: str, account_id: str, new: NewMarket, request_id: str
     ) -> CreatedMarket:
         """Create a market in the caller's account; the caller becomes its admin."""
+        _check_expiration(new.investment_expiration)
         snapshot = self._repository.get([user_key(user_id)], request_id)
         user = snapshot.get(user_key(user_id), User)
         if user is None:
@@ -174,9 +177,7 @@ class MarketService:
             if expected_version is not None and market.version != expected_version:
                 raise VersionConflict(market.version)
 
-            fields = dict(changes)
-            if "market_stage" in fields:
-                fields["market_stage"] = MarketStage(str(fields["market_stage"]))
+            fields = _checked_changes(market, changes)
             updated = market.changed(self._clock.now(), **fields)
 
             def on_conflict(current: Entity | None) -> DomainError:
@@ -209,3 +210,29 @@ class MarketService:
         presences = self._repository.list_presences(market_id)
         in_good_standing(next((p for p in presences if p.id == user_id), None))
         return select_versions(presences, asked, lambda p: p.id, lambda p: p.version)
+
+
+def _check_expiration(days: object) -> None:
+    if not isinstance(days, int) or not (
+        MIN_INVESTMENT_EXPIRATION_DAYS <= days <= MAX_INVESTMENT_EXPIRATION_DAYS
+    ):
+        raise InvalidRequest(
+            f"investment_expiration must be {MIN_INVESTMENT_EXPIRATION_DAYS} to "
+            f"{MAX_INVESTMENT_EXPIRATION_DAYS} days."
+        )
+
+
+def _checked_changes(market: Market, changes: Mapping[str, object]) -> dict[str, object]:
+    """The changes as field values, refusing those the rules do not allow."""
+    fields = dict(changes)
+    if "investment_expiration" in fields:
+        _check_expiration(fields["investment_expiration"])
+    if "market_stage" in fields:
+        try:
+            fields["market_stage"] = MarketStage(str(fields["market_stage"]))
+        except ValueError:
+            raise InvalidRequest("market_stage must be Active or Inactive.") from None
+    if market.allow_multi_vote and fields.get("allow_multi_vote") is False:
+        # Members may hold several live votes by now; one ballot cannot say which to keep.
+        raise InvalidRequest("allow_multi_vote cannot be turned off once it is on.")
+    return fields

@@ -39,8 +39,6 @@ class UserService:
         self, user_id: str, market_id: str, target_id: str, is_banned: bool, request_id: str
     ) -> Presence:
         """Ban or unban a member; admins only, and not themselves. Takes effect at once."""
-        if target_id == user_id:
-            raise InvalidRequest("An admin cannot ban themselves.")
 
         def attempt() -> Presence:
             snapshot = self._repository.get(
@@ -53,6 +51,8 @@ class UserService:
             )
             existing_market(snapshot, market_id)
             admin(snapshot, market_id, user_id)
+            if target_id == user_id:
+                raise InvalidRequest("An admin cannot ban themselves.")
             target = snapshot.get(presence_key(market_id, target_id), Presence)
             if target is None:
                 raise NotFound("No such member in this market.")
