@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: help venv runtime-venv test lint typecheck imports unit integration serve bench clean
+.PHONY: help venv runtime-venv node package deploy test lint typecheck imports unit integration serve bench clean
 
 help:
 	@echo "make serve   run the API on http://$(HOST):$(PORT) with embedded DynamoDB and SSM"
@@ -34,6 +34,23 @@ $(RUNTIME_STAMP): pyproject.toml
 
 runtime-venv: $(RUNTIME_STAMP)
 
+# The Serverless Framework and its plugins, pinned by deploy/package-lock.json.
+NODE_STAMP := deploy/node_modules/.package-lock.json
+STAGE ?= dev
+REGION ?= us-east-1
+
+$(NODE_STAMP): deploy/package.json deploy/package-lock.json
+	cd deploy && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+node: $(NODE_STAMP)
+
+package: $(STAMP) $(NODE_STAMP)
+	OFFLINE=1 PYTHON=$(BIN)/python deploy/scripts/serverless.sh package --stage $(STAGE) --region $(REGION)
+
+deploy: $(STAMP) $(NODE_STAMP)
+	PYTHON=$(BIN)/python deploy/scripts/serverless.sh deploy --stage $(STAGE) --region $(REGION)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -44,17 +61,18 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
+unit: $(STAMP) $(RUNTIME_STAMP)
 	$(BIN)/pytest tests/unit
 
-integration: $(STAMP)
+integration: $(STAMP) $(RUNTIME_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest tests/integration
 
-test: lint typecheck imports $(RUNTIME_STAMP)
+test: lint typecheck imports $(RUNTIME_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
 
 serve: $(STAMP)
 	$(BIN)/market-api serve --host $(HOST) --port $(PORT)
 
 clean:
-	rm -rf $(VENV) $(RUNTIME_VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(RUNTIME_VENV) .mypy_cache .pytest_cache .ruff_cache .local
+	rm -rf deploy/node_modules deploy/.build deploy/.serverless* deploy/domain deploy/ports deploy/adapters

@@ -157,10 +157,12 @@ def _check_settings(settings: CapabilitySettings) -> None:
 
 def _secrets_by_key_id(settings: CapabilitySettings, jws: PyJWS) -> dict[str, bytes]:
     secrets = [settings.current]
-    if settings.previous is not None:
-        if settings.previous.key_id == settings.current.key_id:
+    previous = settings.previous
+    if previous is not None and previous != settings.current:
+        # Mid-rotation both parameters briefly hold the same secret: that is no previous one.
+        if previous.key_id == settings.current.key_id:
             raise ConfigurationError("the previous capability secret reuses the current key id")
-        secrets.append(settings.previous)
+        secrets.append(previous)
     for secret in secrets:
         _check_secret(secret, settings.algorithms, jws)
     return {secret.key_id: secret.secret for secret in secrets}

@@ -219,3 +219,11 @@ def test_current_and_previous_secrets_need_distinct_key_ids(clock: FakeClock) ->
 
     with pytest.raises(ConfigurationError, match="key id"):
         JwtCapabilityTokens(settings(current=DECEMBER, previous=twin), clock)
+
+
+def test_an_identical_previous_secret_mid_rotation_counts_as_none(clock: FakeClock) -> None:
+    tokens = JwtCapabilityTokens(settings(current=DECEMBER, previous=DECEMBER), clock)
+
+    token = tokens.issue(Capability("u-1", TokenType.ACCOUNT, account_id="a-1"))
+
+    assert tokens.verify(token).user_id == "u-1"
