@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: help venv runtime-venv node package deploy test lint typecheck imports unit integration serve bench clean
+.PHONY: help venv runtime-venv node package deploy openapi test lint typecheck imports unit integration serve bench clean
 
 help:
 	@echo "make serve   run the API on http://$(HOST):$(PORT) with embedded DynamoDB and SSM"
@@ -17,7 +17,7 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,tools]'
+	$(BIN)/python -m pip install --quiet -e '.[test,tools,local]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -69,6 +69,9 @@ integration: $(STAMP) $(RUNTIME_STAMP) $(NODE_STAMP)
 
 test: lint typecheck imports $(RUNTIME_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
+
+openapi: $(STAMP)
+	$(BIN)/python scripts/write_openapi.py
 
 serve: $(STAMP)
 	$(BIN)/market-api serve --host $(HOST) --port $(PORT)

@@ -123,6 +123,7 @@ def endpoint(
         handler.route = route  # type: ignore[attr-defined]
         handler.body_model = body  # type: ignore[attr-defined]
         handler.token_type = token  # type: ignore[attr-defined]
+        handler.success = success  # type: ignore[attr-defined]
         return handler
 
     return wrap

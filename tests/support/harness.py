@@ -15,7 +15,6 @@ from typing import Any
 
 from dependency_injector import providers
 
-from adapters.aws_lambda.container import container
 from adapters.tokens.dev_identity import DevIdentityProvider
 from adapters.tokens.identity import CognitoIdentityVerifier
 from ports.clock import SystemClock
@@ -163,6 +162,9 @@ class Harness:
 @contextmanager
 def wired(store: object, settings: Settings | None = None) -> Iterator[Harness]:
     """The container wired to `store` and test settings for the duration of a test."""
+    # Looked up now, not at import: the local gateway's code reload may have replaced the
+    # module since, and the handlers use whichever container module is current.
+    container = importlib.import_module("adapters.aws_lambda.container").container
     chosen = settings or test_settings()
     provider = identity_provider()
     verifier = CognitoIdentityVerifier(
