@@ -25,14 +25,20 @@ from pydantic import BaseModel, ValidationError
 from adapters.aws_lambda.api import NoBody
 from adapters.deployment.model import DeploymentSpec
 from adapters.deployment.spec import load_spec
+from adapters.local.openapi_schemas import (
+    ANSWER_SCHEMAS,
+    ID_TOKEN,
+    MARKET_IDS,
+    SCHEMAS_PREFIX,
+    Schema,
+    array,
+    ref,
+)
 from ports.tokens import TokenType
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "deploy" / "serverless.yml"
 
-Schema = dict[str, Any]
-
-_SCHEMAS = "#/components/schemas/"
 _GROUPS = {
     "markets": "Markets, their stages and members, and investments (no prefix).",
     "investibles": "Investibles of the caller's market.",
@@ -43,144 +49,6 @@ _GROUPS = {
 _TOKEN_WORDS = {
     TokenType.MARKET: "Takes a market token.",
     TokenType.ACCOUNT: "Takes an account token.",
-}
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": _SCHEMAS + name}
-
-
-def _array(items: Schema) -> Schema:
-    return {"type": "array", "items": items}
-
-
-def _object(required: Schema, optional: Schema | None = None) -> Schema:
-    return {
-        "type": "object",
-        "properties": {**required, **(optional or {})},
-        "required": sorted(required),
-        "additionalProperties": False,
-    }
-
-
-_TEXT: Schema = {"type": "string"}
-_NULLABLE_TEXT: Schema = {"type": ["string", "null"]}
-_FLAG: Schema = {"type": "boolean"}
-_INTEGER: Schema = {"type": "integer"}
-_VERSION: Schema = {"type": "integer", "minimum": 1}
-_TIME: Schema = {"type": "string", "format": "date-time"}
-_TOKEN: Schema = {"type": "string", "description": "A capability token (JWT)."}
-
-_MARKET = {
-    "id": _TEXT,
-    "name": _TEXT,
-    "description": _NULLABLE_TEXT,
-    "market_type": {"type": "string", "enum": ["PLANNING", "DECISION", "INITIATIVE"]},
-    "market_stage": {"type": "string", "enum": ["Active", "Inactive"]},
-    "account_id": _TEXT,
-    "created_by": _TEXT,
-    "investment_expiration": {"type": "integer", "minimum": 1, "maximum": 3650},
-    "allow_multi_vote": _FLAG,
-    "invite_capability": {**_TOKEN, "description": "An invite token for this market."},
-    "version": _VERSION,
-    "created_at": _TIME,
-    "updated_at": _TIME,
-}
-_SIGNATURE_TYPES = [
-    "market",
-    "stage",
-    "investible",
-    "market_investible",
-    "market_capability",
-    "investment",
-]
-
-ANSWER_SCHEMAS: dict[str, Schema] = {
-    "Market": _object(_MARKET),
-    "CurrentMarket": _object({**_MARKET, "current_user_id": _TEXT}),
-    "Stage": _object(
-        {"id": _TEXT, "market_id": _TEXT, "name": _TEXT, "allows_investment": _FLAG}
-        | {"version": _VERSION}
-    ),
-    "Investible": _object(
-        {"id": _TEXT, "name": _TEXT, "description": _NULLABLE_TEXT, "created_by": _TEXT}
-        | {"version": _VERSION, "created_at": _TIME, "updated_at": _TIME}
-    ),
-    "MarketInfo": _object(
-        {"id": _TEXT, "market_id": _TEXT, "investible_id": _TEXT, "stage": _TEXT}
-        | {"stage_name": _TEXT, "open_for_investment": _FLAG, "investment_count": _INTEGER}
-        | {"investment_total": _INTEGER, "version": _VERSION}
-        | {"created_at": _TIME, "updated_at": _TIME}
-    ),
-    "InvestibleWithInfos": _object(
-        {"investible": _ref("Investible"), "market_infos": _array(_ref("MarketInfo"))}
-    ),
-    "Investment": _object(
-        {"market_id": _TEXT, "investible_id": _TEXT, "user_id": _TEXT}
-        | {"type_object_id": {"type": "string", "pattern": "^investible_"}}
-        | {"quantity": {"type": "integer", "minimum": -100, "maximum": 100}}
-        | {"comment_id": _NULLABLE_TEXT, "deleted": _FLAG, "version": _VERSION}
-        | {"created_at": _TIME, "updated_at": _TIME}
-    ),
-    "Presence": _object(
-        {"id": _TEXT, "market_id": _TEXT, "account_id": _TEXT, "name": _TEXT, "email": _TEXT}
-        | {"is_admin": _FLAG, "market_banned": _FLAG, "version": _VERSION}
-    ),
-    "User": _object(
-        {"id": _TEXT, "account_id": _TEXT, "name": _TEXT, "email": _TEXT}
-        | {"version": _VERSION, "created_at": _TIME}
-    ),
-    "Account": _object(
-        {"id": _TEXT, "name": _TEXT, "owner_id": _TEXT, "version": _VERSION, "created_at": _TIME}
-    ),
-    "CreatedMarket": _object(
-        {"market": _ref("Market"), "stages": _array(_ref("Stage")), "presence": _ref("Presence")}
-        | {"token": {**_TOKEN, "description": "The creator's market token (admin)."}}
-    ),
-    "AccountLogin": _object(
-        {"uclusion_token": _TOKEN, "account": _ref("Account"), "user": _ref("User")}
-    ),
-    "MarketLogin": _object(
-        {"uclusion_token": _TOKEN, "market_id": _TEXT, "user": _ref("User")},
-        {"market": _ref("Market"), "stages": _array(_ref("Stage"))},
-    ),
-    "Membership": _object({"id": _TEXT, "active": _FLAG, "banned": _FLAG}),
-    "ObjectVersion": _object(
-        {"object_id_one": _TEXT, "version": _INTEGER}, {"object_id_two": _TEXT}
-    ),
-    "Signature": _object(
-        {"type": {"type": "string", "enum": _SIGNATURE_TYPES}}
-        | {"object_versions": _array(_ref("ObjectVersion"))}
-    ),
-    "MarketSignatures": _object({"market_id": _TEXT, "signatures": _array(_ref("Signature"))}),
-    "SignaturesAnswer": _object({"signatures": _array(_ref("MarketSignatures"))}),
-    "ValidationProblem": _object({"loc": _array({"type": ["string", "integer"]}), "msg": _TEXT}),
-    "Error": _object(
-        {"error_message": _TEXT, "error_code": {"type": "string", "pattern": "^[a-z0-9_]+$"}},
-        {
-            "errors": _array(_ref("ValidationProblem")),
-            "current_quantity": _INTEGER,
-            "current_version": _INTEGER,
-            "current_stage_id": _TEXT,
-        },
-    ),
-}
-
-_MARKET_IDS: Schema = {
-    "name": "id",
-    "in": "query",
-    "required": False,
-    "style": "form",
-    "explode": True,
-    "description": "A market id; repeat the parameter for each market (at most 100).",
-    "schema": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": 100},
-}
-_ID_TOKEN: Schema = {
-    "name": "idToken",
-    "in": "query",
-    "required": False,
-    "description": "The account token, for clients that cannot set `Authorization`.",
-    "schema": {"type": "string"},
 }
 
 
@@ -197,28 +65,28 @@ class _Answer:
 
 
 _ANSWERS: dict[str, _Answer] = {
-    "POST /create": _Answer(_ref("CreatedMarket"), write=True, not_found=False),
-    "GET /get": _Answer(_ref("CurrentMarket")),
-    "PATCH /update": _Answer(_ref("Market"), write=True),
-    "POST /invest": _Answer(_ref("Investment"), write=True),
-    "DELETE /invest/{investible_id}": _Answer(_ref("Investment"), write=True),
-    "POST /list": _Answer({"anyOf": [_array(_ref("Stage")), _array(_ref("Presence"))]}),
-    "POST /investibles": _Answer(_array(_ref("InvestibleWithInfos"))),
-    "POST /investments": _Answer(_array(_ref("Investment"))),
-    "POST /investibles/create": _Answer(_ref("InvestibleWithInfos"), write=True),
-    "GET /investibles/{investible_id}": _Answer(_ref("InvestibleWithInfos")),
-    "PATCH /investibles/{investible_id}": _Answer(_ref("InvestibleWithInfos"), write=True),
-    "PATCH /investibles/state/{investible_id}": _Answer(_ref("InvestibleWithInfos"), write=True),
-    "GET /users/get": _Answer(_ref("Presence")),
-    "POST /users/ban/{user_id}": _Answer(_ref("Presence"), write=True),
+    "POST /create": _Answer(ref("CreatedMarket"), write=True, not_found=False),
+    "GET /get": _Answer(ref("CurrentMarket")),
+    "PATCH /update": _Answer(ref("Market"), write=True),
+    "POST /invest": _Answer(ref("Investment"), write=True),
+    "DELETE /invest/{investible_id}": _Answer(ref("Investment"), write=True),
+    "POST /list": _Answer({"anyOf": [array(ref("Stage")), array(ref("Presence"))]}),
+    "POST /investibles": _Answer(array(ref("InvestibleWithInfos"))),
+    "POST /investments": _Answer(array(ref("Investment"))),
+    "POST /investibles/create": _Answer(ref("InvestibleWithInfos"), write=True),
+    "GET /investibles/{investible_id}": _Answer(ref("InvestibleWithInfos")),
+    "PATCH /investibles/{investible_id}": _Answer(ref("InvestibleWithInfos"), write=True),
+    "PATCH /investibles/state/{investible_id}": _Answer(ref("InvestibleWithInfos"), write=True),
+    "GET /users/get": _Answer(ref("Presence")),
+    "POST /users/ban/{user_id}": _Answer(ref("Presence"), write=True),
     "POST /sso/cognito": _Answer(
-        {"oneOf": [_ref("AccountLogin"), _ref("MarketLogin")]}, write=True, gone=True
+        {"oneOf": [ref("AccountLogin"), ref("MarketLogin")]}, write=True, gone=True
     ),
     "GET /summaries/versioned": _Answer(
-        _array(_ref("Membership")), not_found=False, token_in_query=True
+        array(ref("Membership")), not_found=False, token_in_query=True
     ),
     "GET /summaries/versions": _Answer(
-        _ref("SignaturesAnswer"), not_found=False, token_in_query=True, query=(_MARKET_IDS,)
+        ref("SignaturesAnswer"), not_found=False, token_in_query=True, query=(MARKET_IDS,)
     ),
 }
 
@@ -320,7 +188,7 @@ def _operation(route: _Route, schemas: dict[str, Schema]) -> Schema:
     else:
         operation["description"] = "Takes no capability token: an identity token in the body."
     parameters = [_path_parameter(name) for name in re.findall(r"{(\w+)}", route.path)]
-    parameters += list(answer.query) + ([_ID_TOKEN] if answer.token_in_query else [])
+    parameters += list(answer.query) + ([ID_TOKEN] if answer.token_in_query else [])
     if parameters:
         operation["parameters"] = parameters
     if handler.body_model is not NoBody:
@@ -364,13 +232,13 @@ def _path_parameter(name: str) -> Schema:
 
 
 def _request_body(model: type[BaseModel], schemas: dict[str, Schema]) -> Schema:
-    schema = model.model_json_schema(ref_template=_SCHEMAS + "{model}")
+    schema = model.model_json_schema(ref_template=SCHEMAS_PREFIX + "{model}")
     for name, definition in {**schema.pop("$defs", {}), model.__name__: schema}.items():
         if schemas.setdefault(name, definition) != definition:
             raise ValueError(f"Two different schemas are named {name}")
     return {
         "required": not _accepts_nothing(model),
-        "content": {"application/json": {"schema": _ref(model.__name__)}},
+        "content": {"application/json": {"schema": ref(model.__name__)}},
     }
 
 
@@ -410,7 +278,7 @@ def _json_response(description: str, schema: Schema, headers: Schema | None = No
 def _shared_responses() -> Schema:
     retry = {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}
     return {
-        name: _json_response(text, _ref("Error"), retry if status == "503" else None)
+        name: _json_response(text, ref("Error"), retry if status == "503" else None)
         for status, (name, text) in _REFUSALS.items()
     }
 
