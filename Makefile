@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: help venv runtime-venv node package deploy openapi test lint typecheck imports unit integration serve bench clean
+.PHONY: help venv runtime-venv node package deploy openapi bench fuzz test lint typecheck imports unit integration serve bench clean
 
 help:
 	@echo "make serve   run the API on http://$(HOST):$(PORT) with embedded DynamoDB and SSM"
@@ -70,6 +70,24 @@ integration: $(STAMP) $(RUNTIME_STAMP) $(NODE_STAMP)
 test: lint typecheck imports $(RUNTIME_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
 
+# Benchmarks, never part of `make test` (about 10 minutes): rewrites docs/performance.md.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+$(BENCH_STAMP): pyproject.toml
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[test,local,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(STAMP) $(RUNTIME_STAMP) $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m bench
+
+# A longer fuzz run than the one in `make test`.
+FUZZ_EXAMPLES ?= 200
+FUZZ_SEED ?= $(shell date +%s)
+fuzz: $(STAMP)
+	FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest tests/reliability/test_fuzz.py -s
+
 openapi: $(STAMP)
 	$(BIN)/python scripts/write_openapi.py
 
@@ -77,5 +95,5 @@ serve: $(STAMP)
 	$(BIN)/market-api serve --host $(HOST) --port $(PORT)
 
 clean:
-	rm -rf $(VENV) $(RUNTIME_VENV) .mypy_cache .pytest_cache .ruff_cache .local
+	rm -rf $(VENV) $(RUNTIME_VENV) $(BENCH_VENV) .mypy_cache .pytest_cache .ruff_cache .local
 	rm -rf deploy/node_modules deploy/.build deploy/.serverless* deploy/domain deploy/ports deploy/adapters

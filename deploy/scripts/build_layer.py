@@ -4,6 +4,8 @@
 The list comes from [project].dependencies in pyproject.toml, less what the Lambda runtime
 already provides (boto3 and its own dependencies). Wheels are fetched for the Lambda platform,
 not for this machine, so no Docker is needed; every dependency must publish a wheel for it.
+The arm64 layer, the one every stage deploys, goes to deploy/.build/layer; a layer for another
+architecture to deploy/.build/layer-<arch> (serverless.yml's `custom.layerFolders`).
 
 Usage: build_layer.py [--arch arm64|x86_64] [--python 3.11] [--force]
 """
@@ -23,9 +25,7 @@ from pathlib import Path
 DEPLOY = Path(__file__).resolve().parent.parent
 ROOT = DEPLOY.parent
 BUILD = DEPLOY / ".build"
-LAYER = BUILD / "layer"
-SITE = LAYER / "python"
-STAMP = LAYER / ".stamp.json"
+DEFAULT_ARCH = "arm64"
 PIP_CACHE = BUILD / "pip-cache"
 
 # The Lambda Python runtime ships these; packaging them again only slows every cold start.
@@ -39,6 +39,11 @@ FORBIDDEN = {"cryptography", "cffi", "pycparser"}
 BUILD_ONLY_SUFFIXES = {".pyi", ".pyc", ".c", ".h", ".pyx", ".pxd"}
 
 PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
+
+
+def layer_folder(arch: str) -> Path:
+    """Where the layer of `arch` is built: its zip holds the `python/` folder inside."""
+    return BUILD / ("layer" if arch == DEFAULT_ARCH else f"layer-{arch}")
 
 
 def distribution_name(requirement: str) -> str:
@@ -57,15 +62,16 @@ def runtime_requirements() -> list[str]:
     ]
 
 
-def is_current(spec: dict[str, object]) -> bool:
-    if not STAMP.exists() or not SITE.is_dir():
+def is_current(layer: Path, spec: dict[str, object]) -> bool:
+    stamp = layer / ".stamp.json"
+    if not stamp.exists() or not (layer / "python").is_dir():
         return False
-    return json.loads(STAMP.read_text()) == spec
+    return json.loads(stamp.read_text()) == spec
 
 
-def install(requirements: list[str], arch: str, python: str) -> None:
-    shutil.rmtree(LAYER, ignore_errors=True)
-    SITE.mkdir(parents=True)
+def install(site: Path, requirements: list[str], arch: str, python: str) -> None:
+    shutil.rmtree(site.parent, ignore_errors=True)
+    site.mkdir(parents=True)
     command = [
         sys.executable, "-m", "pip", "install",
         "--quiet", "--disable-pip-version-check", "--no-compile",
@@ -74,23 +80,23 @@ def install(requirements: list[str], arch: str, python: str) -> None:
         "--python-version", python,
         "--only-binary=:all:",
         "--cache-dir", str(PIP_CACHE),
-        "--target", str(SITE),
+        "--target", str(site),
         *requirements,
     ]  # fmt: skip
     subprocess.run(command, check=True)
 
 
-def prune() -> None:
-    for path in list(SITE.rglob("*")):
+def prune(site: Path) -> None:
+    for path in list(site.rglob("*")):
         if not path.exists():
             continue
         if path.is_dir() and path.name in {"__pycache__", "tests", "test"}:
             shutil.rmtree(path)
         elif path.is_file() and path.suffix in BUILD_ONLY_SUFFIXES:
             path.unlink()
-    shutil.rmtree(SITE / "bin", ignore_errors=True)
+    shutil.rmtree(site / "bin", ignore_errors=True)
 
-    present = {distribution_name(p.name.split("-")[0]) for p in SITE.glob("*.dist-info")}
+    present = {distribution_name(p.name.split("-")[0]) for p in site.glob("*.dist-info")}
     unwanted = present & (FORBIDDEN | PROVIDED_BY_RUNTIME)
     if unwanted:
         raise SystemExit(f"the layer would ship {sorted(unwanted)}: drop them from the deps")
@@ -104,7 +110,7 @@ def bytecode_compiler(python: str) -> list[str] | None:
     return [found] if found else None
 
 
-def compile_bytecode(python: str) -> None:
+def compile_bytecode(site: Path, python: str) -> None:
     # /opt is read-only on Lambda, so without shipped bytecode every cold start compiles
     # pydantic again. Unchecked-hash pycs stay valid although the zip resets every mtime.
     interpreter = bytecode_compiler(python)
@@ -117,14 +123,14 @@ def compile_bytecode(python: str) -> None:
         return
     command = [
         *interpreter, "-m", "compileall", "-q", "-j", "0",
-        "--invalidation-mode", "unchecked-hash", str(SITE),
+        "--invalidation-mode", "unchecked-hash", str(site),
     ]  # fmt: skip
     subprocess.run(command, check=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", choices=sorted(PLATFORMS), default="arm64")
+    parser.add_argument("--arch", choices=sorted(PLATFORMS), default=DEFAULT_ARCH)
     parser.add_argument("--python", default="3.11")
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     args = parser.parse_args()
@@ -138,15 +144,17 @@ def main() -> None:
         "bytecode": bytecode_compiler(args.python) is not None,
         "builder": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
     }
-    if is_current(spec) and not args.force:
-        print(f"build_layer: {SITE.relative_to(ROOT)} is up to date")
+    layer = layer_folder(args.arch)
+    site = layer / "python"
+    if is_current(layer, spec) and not args.force:
+        print(f"build_layer: {site.relative_to(ROOT)} is up to date")
         return
 
-    install(requirements, args.arch, args.python)
-    prune()
-    compile_bytecode(args.python)
-    STAMP.write_text(json.dumps(spec, indent=2))
-    print(f"build_layer: {', '.join(requirements)} for {args.arch} in {SITE.relative_to(ROOT)}")
+    install(site, requirements, args.arch, args.python)
+    prune(site)
+    compile_bytecode(site, args.python)
+    (layer / ".stamp.json").write_text(json.dumps(spec, indent=2))
+    print(f"build_layer: {', '.join(requirements)} for {args.arch} in {site.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

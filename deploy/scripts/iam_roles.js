@@ -45,6 +45,12 @@ function logStatement(functionName) {
 }
 
 function tableStatements(grants, tables, levels, functionKey) {
+  const resources = Object.keys(grants || {})
+    .filter((table) => tables[table])
+    .map((table) => tables[table].resource);
+  if (new Set(resources).size < resources.length) {
+    throw new Error(`access.${functionKey}.tables: two entries of one table; grant it once`);
+  }
   return Object.entries(grants || {}).flatMap(([table, level]) => {
     const definition = tables[table];
     if (!definition) throw new Error(`access.${functionKey}: unknown table "${table}"`);
@@ -55,9 +61,10 @@ function tableStatements(grants, tables, levels, functionKey) {
 
     const tableArn = { 'Fn::GetAtt': [definition.resource, 'Arn'] };
     const statements = [{ Effect: 'Allow', Action: actions, Resource: tableArn }];
+    // The indexes a table entry names may be queried through it, whatever the level: an index
+    // answers Query only, and the level's actions apply to the table itself.
     const indexes = definition.indexes || [];
-    if (indexes.length > 0 && actions.includes('dynamodb:Query')) {
-      // An index answers Query only; GetItem and the writes do not apply to it.
+    if (indexes.length > 0) {
       statements.push({
         Effect: 'Allow',
         Action: ['dynamodb:Query'],

@@ -4,6 +4,7 @@
 #
 #   deploy/scripts/serverless.sh package --stage dev
 #   deploy/scripts/serverless.sh deploy --stage prod --region eu-west-1
+#   deploy/scripts/serverless.sh package --stage dev --param="architecture=x86_64"
 #
 # PYTHON picks the interpreter that builds the layer (default: python3); use a Python 3.11 to
 # ship precompiled bytecode. OFFLINE=1 packages with no AWS account (as the tests do).
@@ -17,8 +18,22 @@ if [[ ! -x "$deploy_dir/node_modules/.bin/serverless" ]]; then
     exit 1
 fi
 
+# The layer follows serverless.yml's `architecture` param: arm64 unless the command line sets
+# another with --param="architecture=<arch>".
+architecture=arm64
+previous=""
+for argument in "$@"; do
+    if [[ "$previous" == "--param" ]]; then
+        argument="--param=$argument"
+    fi
+    if [[ "$argument" == --param=architecture=* ]]; then
+        architecture="${argument#--param=architecture=}"
+    fi
+    previous="$argument"
+done
+
 "$python" "$deploy_dir/scripts/stage_code.py"
-"$python" "$deploy_dir/scripts/build_layer.py"
+"$python" "$deploy_dir/scripts/build_layer.py" --arch "$architecture"
 
 export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off
 if [[ "${OFFLINE:-0}" == "1" ]]; then

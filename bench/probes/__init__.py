@@ -1,0 +1,1 @@
+"""Scripts run by the runtime-only interpreter (.venv-runtime): standard library only."""
