@@ -15,8 +15,8 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from adapters.aws_lambda.http import HttpError, Request, error_body, parse_event, respond
-from adapters.aws_lambda.logs import cold_start, log
-from adapters.aws_lambda.warmup import WARM, is_warmup
+from adapters.aws_lambda.logs import RequestLine, cold_start, log
+from adapters.aws_lambda.warmup import WARM, WARMUP_SOURCE
 from domain import errors
 from ports.tokens import Capability, TokenType
 
@@ -65,6 +65,9 @@ class NoBody(BaseModel):
     """The body of routes that take none: anything sent is ignored."""
 
 
+_NO_BODY = NoBody()
+
+
 def status_of(error: errors.DomainError) -> int:
     """The HTTP status of a domain error, by its class."""
     return next((status for kind, status in _STATUS if isinstance(error, kind)), 400)
@@ -101,23 +104,21 @@ def endpoint(
     def wrap(
         serve: Callable[[Call[B]], object],
     ) -> Callable[[Mapping[str, Any], Any], dict[str, Any]]:
+        line = RequestLine(log, route)
+
         def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
-            if is_warmup(event):
+            if event.get("source") == WARMUP_SOURCE:
                 return dict(WARM)
             started = time.perf_counter()
-            cold, init_ms = cold_start.take()
-            request_id = str((event.get("requestContext") or {}).get("requestId") or "")
             response = _serve(event, route, body, token, success, serve)
-            fields: dict[str, object] = {
-                "request_id": request_id,
-                "route": route,
-                "status": response["statusCode"],
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "cold_start": cold,
-            }
-            if init_ms is not None:
-                fields["init_ms"] = init_ms
-            log.info("request", extra={"fields": fields})
+            cold, init_ms = cold_start.take()
+            line.write(
+                _request_id(event),
+                response["statusCode"],
+                round((time.perf_counter() - started) * 1000, 2),
+                cold,
+                init_ms,
+            )
             return response
 
         handler.route = route  # type: ignore[attr-defined]
@@ -144,7 +145,14 @@ def _serve(
             raise errors.WrongTokenType(f"This route takes a {token.value} token.")
         if token is TokenType.MARKET and not caller.market_id:
             raise errors.WrongTokenType("This route takes a market token.")
-        parsed = model.model_validate({} if request.body is None else request.body)
+        # A route that takes no body ignores the fields of a JSON object sent to it, so only
+        # a body that is no object needs the model to refuse it.
+        body = request.body
+        parsed = (
+            _NO_BODY
+            if model is NoBody and (body is None or type(body) is dict)
+            else model.model_validate({} if body is None else body)
+        )
         answer = serve(Call(request, caller, parsed))
         if isinstance(answer, Answer):
             return respond(answer.status, answer.body)

@@ -14,26 +14,26 @@ from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
-from domain.services.expiry import ExpiryService
-from domain.services.investibles import InvestibleService
-from domain.services.investments import InvestmentService
-from domain.services.markets import MarketService
-from domain.services.sso import SsoService
-from domain.services.summaries import SummaryService
-from domain.services.users import UserService
 from ports.clock import SystemClock, UuidSource
 
 if TYPE_CHECKING:
+    from domain.services.expiry import ExpiryService
+    from domain.services.investibles import InvestibleService
+    from domain.services.investments import InvestmentService
+    from domain.services.markets import MarketService
+    from domain.services.sso import SsoService
+    from domain.services.summaries import SummaryService
+    from domain.services.users import UserService
     from ports.config import Settings
 
 
 def _ssm_client() -> Any:
-    import boto3
     from botocore.config import Config
 
-    return boto3.client(
-        "ssm",
-        config=Config(connect_timeout=1, read_timeout=3, retries={"mode": "standard"}),
+    from adapters import aws_session
+
+    return aws_session.client(
+        "ssm", Config(connect_timeout=1, read_timeout=3, retries={"mode": "standard"})
     )
 
 
@@ -71,6 +71,52 @@ def _dynamo_store(settings: Settings, clock: SystemClock) -> Any:
     )
 
 
+# The domain services, each imported by its provider on first use: a function compiles and
+# runs the modules of the services it calls, not all seven.
+
+
+def _markets(repository: Any, tokens: Any, clock: SystemClock, ids: UuidSource) -> MarketService:
+    from domain.services.markets import MarketService
+
+    return MarketService(repository=repository, tokens=tokens, clock=clock, ids=ids)
+
+
+def _investibles(repository: Any, clock: SystemClock, ids: UuidSource) -> InvestibleService:
+    from domain.services.investibles import InvestibleService
+
+    return InvestibleService(repository=repository, clock=clock, ids=ids)
+
+
+def _investments(repository: Any, clock: SystemClock) -> InvestmentService:
+    from domain.services.investments import InvestmentService
+
+    return InvestmentService(repository=repository, clock=clock)
+
+
+def _users(repository: Any) -> UserService:
+    from domain.services.users import UserService
+
+    return UserService(repository=repository)
+
+
+def _sso(repository: Any, tokens: Any, clock: SystemClock) -> SsoService:
+    from domain.services.sso import SsoService
+
+    return SsoService(repository=repository, tokens=tokens, clock=clock)
+
+
+def _summaries(store: Any) -> SummaryService:
+    from domain.services.summaries import SummaryService
+
+    return SummaryService(summaries=store, repository=store)
+
+
+def _expiry(store: Any, clock: SystemClock) -> ExpiryService:
+    from domain.services.expiry import ExpiryService
+
+    return ExpiryService(repository=store, expiry=store, clock=clock)
+
+
 class Container(containers.DeclarativeContainer):
     """Everything a function may need, each made once, on first use."""
 
@@ -84,29 +130,13 @@ class Container(containers.DeclarativeContainer):
     identities = providers.Singleton(_identity_verifier, settings, clock)
     store = providers.Singleton(_dynamo_store, settings, clock)
 
-    markets = providers.Singleton(
-        MarketService,
-        repository=store,
-        tokens=tokens,
-        clock=clock,
-        ids=ids,
-    )
-    investibles = providers.Singleton(
-        InvestibleService,
-        repository=store,
-        clock=clock,
-        ids=ids,
-    )
-    investments = providers.Singleton(InvestmentService, repository=store, clock=clock)
-    users = providers.Singleton(UserService, repository=store)
-    sso = providers.Singleton(SsoService, repository=store, tokens=tokens, clock=clock)
-    summaries = providers.Singleton(SummaryService, summaries=store, repository=store)
-    expiry = providers.Singleton(
-        ExpiryService,
-        repository=store,
-        expiry=store,
-        clock=clock,
-    )
+    markets = providers.Singleton(_markets, store, tokens, clock, ids)
+    investibles = providers.Singleton(_investibles, store, clock, ids)
+    investments = providers.Singleton(_investments, store, clock)
+    users = providers.Singleton(_users, store)
+    sso = providers.Singleton(_sso, store, tokens, clock)
+    summaries = providers.Singleton(_summaries, store)
+    expiry = providers.Singleton(_expiry, store, clock)
 
 
 container = Container()

@@ -1,4 +1,11 @@
-"""Structured logs: one JSON line per invocation, never a token or a secret."""
+"""Structured logs: one JSON line per invocation, never a token or a secret.
+
+Everything goes through the `market_api` logger, whose one handler writes JSON lines to
+stdout. The request line every API invocation writes is the exception to going through
+`logging`: it is formatted directly (`RequestLine`) and written to the same handler's
+stream under the same level check, because a LogRecord, its caller lookup and the
+formatter cost about three times as much as the rest of the line's work.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,10 @@ import logging
 import os
 import sys
 import time
+from json.encoder import encode_basestring_ascii
 
 _START = time.perf_counter()
+_compact = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 
 class JsonFormatter(logging.Formatter):
@@ -25,7 +34,7 @@ class JsonFormatter(logging.Formatter):
             line.update(fields)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        return _compact(line)
 
 
 def configure() -> logging.Logger:
@@ -38,6 +47,44 @@ def configure() -> logging.Logger:
         logger.propagate = False
     logger.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
     return logger
+
+
+class RequestLine:
+    """The line an API function writes per invocation, for one route.
+
+    The same JSON object `log.info("request", extra={"fields": ...})` would write, in the
+    same place, at the same level; its fixed part is encoded once.
+    """
+
+    def __init__(self, logger: logging.Logger, route: str) -> None:
+        self._logger = logger
+        self._head = _compact(
+            {"level": "INFO", "logger": logger.name, "message": "request", "route": route}
+        )[:-1]
+
+    def write(
+        self,
+        request_id: str,
+        status: int,
+        duration_ms: float,
+        cold: bool,
+        init_ms: float | None = None,
+    ) -> None:
+        """Write the line, if INFO is enabled."""
+        if not self._logger.isEnabledFor(logging.INFO):
+            return
+        line = (
+            f'{self._head},"request_id":{encode_basestring_ascii(request_id)},"status":{status:d},'
+            f'"duration_ms":{duration_ms!r},"cold_start":{"true" if cold else "false"}'
+        )
+        if init_ms is not None:
+            line += f',"init_ms":{init_ms!r}'
+        line += "}\n"
+        for handler in self._logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.level <= logging.INFO:
+                with handler.lock:  # type: ignore[union-attr]
+                    handler.stream.write(line)
+                    handler.stream.flush()
 
 
 class ColdStart:

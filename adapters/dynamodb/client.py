@@ -4,7 +4,8 @@ Timeouts are short (connect 1 s, read 3 s) and botocore's own retries are off: o
 in all (`total_max_attempts: 1`; beware that botocore's `max_attempts` counts retries only,
 so `max_attempts: 1` would still retry once). `retries.RetryPolicy` decides what is retried,
 so a throttle is retried a bounded number of times with jitter and then answered with a 503,
-instead of botocore's retries multiplying ours.
+instead of botocore's retries multiplying ours. The client comes from the shared session of
+`adapters.aws_session`, which knows only the operations the store calls.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ CONNECT_TIMEOUT = 1.0
 READ_TIMEOUT = 3.0
 
 
-def make_client(
-    endpoint_url: str | None = None, region: str | None = None, service: str = "dynamodb"
-) -> Any:
-    """A DynamoDB (or `dynamodbstreams`) client; `endpoint_url` for a local DynamoDB."""
-    import boto3
+def make_client(endpoint_url: str | None = None, region: str | None = None) -> Any:
+    """A DynamoDB client; `endpoint_url` for a local DynamoDB."""
     from botocore.config import Config
+
+    from adapters import aws_session
 
     config = Config(
         connect_timeout=CONNECT_TIMEOUT,
@@ -29,4 +29,4 @@ def make_client(
         tcp_keepalive=True,
         max_pool_connections=16,
     )
-    return boto3.client(service, endpoint_url=endpoint_url, region_name=region, config=config)
+    return aws_session.client("dynamodb", config, endpoint_url=endpoint_url, region=region)

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from adapters.dynamodb import keys
+from adapters.dynamodb.attributes import deserialize, serialize
 from adapters.dynamodb.decoders import DECODERS
 from adapters.dynamodb.keys import Item
 from domain.model import (
@@ -31,26 +30,23 @@ from ports.repository import Entity, key_of
 KIND = "kind"
 PRESENCE_COPY = "presence_copy"
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
 Plain = dict[str, Any]
 
 
 def to_attribute(value: object) -> keys.AttributeValue:
     """One plain value as a DynamoDB attribute value."""
-    attribute: keys.AttributeValue = _serializer.serialize(value)
+    attribute: keys.AttributeValue = serialize(value)
     return attribute
 
 
 def to_item(plain: Mapping[str, object]) -> Item:
     """Plain attributes as a DynamoDB item."""
-    return {name: _serializer.serialize(value) for name, value in plain.items()}
+    return {name: serialize(value) for name, value in plain.items()}
 
 
 def from_item(item: Mapping[str, keys.AttributeValue]) -> Plain:
     """A DynamoDB item as plain attributes (numbers are Decimals)."""
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+    return {name: deserialize(value) for name, value in item.items()}
 
 
 def plain_investment(investment: Investment) -> Plain:

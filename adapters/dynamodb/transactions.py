@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from adapters.dynamodb import codec, keys
 from adapters.dynamodb.keys import Item, ItemKey
-from adapters.dynamodb.reads import Context, get_item
+from adapters.dynamodb.reads import Context
 from adapters.dynamodb.retries import (
     CANCELLED,
     CONDITION_FAILED_REASON,
@@ -73,7 +73,6 @@ class _Op:
     conditions: list[str]
     expression: _Expression
     failure: Failure
-    must_be_absent: bool = False
 
     def request_item(self, table_name: str) -> dict[str, Any]:
         body = dict(self.body, TableName=table_name)
@@ -105,7 +104,6 @@ def _entity_failure(handler: Callable[[Entity | None], DomainError]) -> Failure:
 def _put_ops(put: Put) -> list[_Op]:
     entity = put.entity
     failure = _entity_failure(put.on_conflict)
-    absent = put.expected_version is None
     if isinstance(entity, MarketInfo):
         expression = _Expression()
         plain = codec.plain_market_info(entity)
@@ -114,7 +112,7 @@ def _put_ops(put: Put) -> list[_Op]:
         check_size(key.attributes() | codec.to_item(plain), "The market info item")
         body = {"Key": key.attributes(), "UpdateExpression": f"SET {sets}"}
         condition = _version_condition(expression, put.expected_version)
-        return [_Op(key, "Update", body, [condition], expression, failure, absent)]
+        return [_Op(key, "Update", body, [condition], expression, failure)]
     items = [(keys.item_key(key_of(entity)), codec.encode(entity))]
     if isinstance(entity, Presence):
         copy_key = keys.member_presence_key(entity.market_id, entity.id)
@@ -127,7 +125,7 @@ def _put_ops(put: Put) -> list[_Op]:
         check_size(item, f"The {type(entity).__name__} item")
         expression = _Expression()
         condition = _version_condition(expression, put.expected_version)
-        ops.append(_Op(key, "Put", {"Item": item}, [condition], expression, failure, absent))
+        ops.append(_Op(key, "Put", {"Item": item}, [condition], expression, failure))
     return ops
 
 
@@ -184,7 +182,7 @@ def _request_op(request: RequestRecord, now: datetime, ttl: timedelta) -> _Op:
     check_size(item, "The request record")
     expression = _Expression()
     condition = _version_condition(expression, None)
-    return _Op(key, "Put", {"Item": item}, [condition], expression, _duplicate, True)
+    return _Op(key, "Put", {"Item": item}, [condition], expression, _duplicate)
 
 
 def build(transaction: Transaction, now: datetime, request_ttl: timedelta) -> list[_Op]:
@@ -233,21 +231,20 @@ def commit(context: Context, transaction: Transaction, now: datetime, ttl: timed
     except ClientError as error:
         if error_code(error) != CANCELLED:
             raise
-        failure = _failure(context, ops, cancellation_reasons(error))
+        failure = _failure(ops, cancellation_reasons(error))
         if failure is None:
             raise
         raise failure from None
 
 
-def _failure(
-    context: Context, ops: Sequence[_Op], reasons: Sequence[Mapping[str, Any]]
-) -> DomainError | None:
+def _failure(ops: Sequence[_Op], reasons: Sequence[Mapping[str, Any]]) -> DomainError | None:
+    """The domain error of the first item whose condition failed, from what it returned.
+
+    Every item asks for `ALL_OLD`, so a failed item's reason carries the item as it is now
+    whenever it exists, and carries none only when it does not: no further read is needed
+    (nor allowed: the roles grant GetItem only to the functions that read with it).
+    """
     for op, reason in zip(ops, reasons, strict=False):
-        if reason.get("Code") != CONDITION_FAILED_REASON:
-            continue
-        item = reason.get("Item")
-        if item is None and op.must_be_absent:
-            # The item exists, or the condition would have held; read it if not returned.
-            item = get_item(context, op.key)
-        return op.failure(item)
+        if reason.get("Code") == CONDITION_FAILED_REASON:
+            return op.failure(reason.get("Item"))
     return None

@@ -1,12 +1,21 @@
 """The HTTP server: the standard library's threading server speaking HTTP/1.1 with keep-alive.
 
-It only reads requests and writes answers; what to answer is the gateway's business.
+It only reads requests and writes answers; what to answer is the gateway's business, except
+for requests it cannot read: a request line or header over 64 KiB, too many headers, a
+malformed request line, a malformed `Content-Length` or chunked body. Those it refuses
+itself, in the shape of the API's DEFAULT_4XX (or DEFAULT_5XX) gateway response, with its
+CORS headers, and then closes the connection.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import socket
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from adapters.local.events import HttpRequest
@@ -16,6 +25,33 @@ from adapters.local.terminal import log_request
 
 Handle = Callable[[HttpRequest], Answer]
 DISCARD_LIMIT = 8 * MAX_PAYLOAD_BYTES  # past this, answer at once and close the connection
+LINE_LIMIT = 65536  # the longest chunk-size or trailer line read, as http.server's header lines
+LINGER_SECONDS = 1.0  # how long a refused request's unread input is read away before closing
+_DECIMAL = re.compile(rb"[0-9]+")
+_HEX = re.compile(rb"[0-9A-Fa-f]+")
+
+
+class MalformedRequest(ValueError):
+    """The request's framing cannot be read: its body's length is unknown."""
+
+
+def refusal(status: int, message: str) -> Answer:
+    """The server's own refusal, shaped as the API's DEFAULT_4XX / DEFAULT_5XX gateway
+    responses (deploy/resources/gateway.yml): the JSON error body and the CORS headers."""
+    body = {
+        "error_message": message,
+        "error_code": "client_error" if status < 500 else "gateway_error",
+    }
+    headers = [
+        ("Content-Type", "application/json"),
+        # The stage's corsOrigin: the local gateway puts the functions' environment in its own.
+        ("Access-Control-Allow-Origin", os.environ.get("CORS_ORIGIN") or "*"),
+        ("Access-Control-Allow-Headers", "Authorization,Content-Type"),
+        ("Access-Control-Allow-Methods", "DELETE,GET,OPTIONS,PATCH,POST"),
+        ("x-amzn-ErrorType", "BadRequestException" if status < 500 else "InternalServerError"),
+    ]
+    data = json.dumps(body, separators=(",", ":")).encode("utf-8")
+    return Answer(status, headers, data, notes={"response_type": "http_server"})
 
 
 class GatewayServer(ThreadingHTTPServer):
@@ -51,7 +87,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         started = time.perf_counter()
-        body = self._body()
+        try:
+            body = self._body()
+        except MalformedRequest as error:
+            self._refuse(refusal(HTTPStatus.BAD_REQUEST, str(error)))
+            return
         request = HttpRequest(
             method=self.command,
             target=self.path,
@@ -71,11 +111,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _body(self) -> bytes | None:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             return self._chunked()
-        length = int(self.headers.get("Content-Length") or 0)
+        length = self._content_length()
         if length > MAX_PAYLOAD_BYTES:
             self._discard(length)
             return None
-        return self.rfile.read(length) if length > 0 else b""
+        body = self.rfile.read(length) if length > 0 else b""
+        if len(body) < length:
+            raise MalformedRequest("The body is shorter than its Content-Length.")
+        return body
+
+    def _content_length(self) -> int:
+        """The one `Content-Length` (repeats must agree), digits only; 0 when there is none."""
+        values = {value.strip() for value in self.headers.get_all("Content-Length") or []}
+        if not values:
+            return 0
+        if len(values) > 1:
+            raise MalformedRequest("The request has conflicting Content-Length headers.")
+        value = values.pop()
+        if not _DECIMAL.fullmatch(value.encode("utf-8", "replace")):
+            raise MalformedRequest("The Content-Length header is not a number.")
+        return int(value)
 
     def _discard(self, length: int) -> None:
         """Read an oversized body away so the client sees the answer, not a broken pipe."""
@@ -91,16 +146,76 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _chunked(self) -> bytes | None:
         data = bytearray()
         while True:
-            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            line = self.rfile.readline(LINE_LIMIT + 1)
+            size_text = line.split(b";", 1)[0].strip()
+            if len(line) > LINE_LIMIT or not line.endswith(b"\n") or not _HEX.fullmatch(size_text):
+                raise MalformedRequest("The chunked body has a malformed chunk size.")
+            size = int(size_text, 16)
             if size == 0:
-                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
+                self._skip_trailers()
                 return bytes(data)
-            data.extend(self.rfile.read(size))
-            self.rfile.readline()
-            if len(data) > MAX_PAYLOAD_BYTES:
+            if len(data) + size > MAX_PAYLOAD_BYTES:
                 self.close_connection = True
                 return None
+            chunk = self.rfile.read(size)
+            if len(chunk) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise MalformedRequest("The chunked body has a malformed chunk.")
+            data.extend(chunk)
+
+    def _skip_trailers(self) -> None:
+        while True:
+            line = self.rfile.readline(LINE_LIMIT + 1)
+            if line in (b"\r\n", b"\n"):
+                return
+            if not line.endswith(b"\n"):
+                raise MalformedRequest("The chunked body has a malformed trailer.")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Every error http.server answers by itself: the gateway's JSON error with CORS
+        headers instead of an HTML page. Its own messages can quote the request; the answer
+        names the status only."""
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Bad Request"
+        self._refuse(refusal(code, phrase))
+
+    def _refuse(self, answer: Answer) -> None:
+        """Answer a request that could not be read, then close the connection: what is left
+        of the request cannot be told apart from the next one."""
+        started = time.perf_counter()
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # the request line was not read in full
+            self.request_version = self.protocol_version
+        try:
+            self._write(answer)
+            self.wfile.flush()
+        except OSError:
+            return
+        log_request(
+            self.command or "-",
+            getattr(self, "path", "") or "-",
+            answer,
+            (time.perf_counter() - started) * 1000,
+        )
+        self._linger()
+
+    def _linger(self) -> None:
+        """Close the sending side, then read away what the client still sends for a while:
+        closing with unread input would reset the connection, and could lose the answer."""
+        connection: socket.socket = self.connection
+        try:
+            connection.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + LINGER_SECONDS
+            left = DISCARD_LIMIT
+            while left > 0 and (remaining := deadline - time.monotonic()) > 0:
+                connection.settimeout(remaining)
+                chunk = connection.recv(min(left, 1 << 16))
+                if not chunk:
+                    return
+                left -= len(chunk)
+        except OSError:
+            return
 
     def _write(self, answer: Answer) -> None:
         self.send_response(answer.status)

@@ -6,8 +6,9 @@
 #   deploy/scripts/serverless.sh deploy --stage prod --region eu-west-1
 #   deploy/scripts/serverless.sh package --stage dev --param="architecture=x86_64"
 #
-# PYTHON picks the interpreter that builds the layer (default: python3); use a Python 3.11 to
-# ship precompiled bytecode. OFFLINE=1 packages with no AWS account (as the tests do).
+# PYTHON picks the interpreter that stages the code and builds the layer (default: python3). It
+# must be the runtime's Python (3.11): stage_code.py compiles the function code's bytecode with
+# it and stops under another version. OFFLINE=1 packages with no AWS account (as the tests do).
 set -euo pipefail
 
 deploy_dir="$(cd "$(dirname "$0")/.." && pwd)"

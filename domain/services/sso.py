@@ -77,14 +77,19 @@ class SsoService:
         def attempt() -> AccountLogin:
             user_id = user_id_for(identity.subject)
             account_id = personal_account_id(user_id)
-            snapshot = self._repository.get([user_key(user_id), account_key(account_id)])
+            snapshot = self._repository.get(
+                [user_key(user_id), account_key(account_id)], request_id
+            )
             user, account, puts = self._user_and_account(snapshot, identity)
-            if puts:
-                self._repository.commit(Transaction(puts=puts))
             token = self._tokens.issue(
                 Capability(user.id, TokenType.ACCOUNT, account_id=account.id)
             )
-            return AccountLogin(token, account, user)
+            signed_in = AccountLogin(token, account, user)
+            if puts:
+                self._repository.commit(
+                    Transaction(puts=puts, request=RequestRecord(request_id, signed_in.view()))
+                )
+            return signed_in
 
         return retrying(attempt)
 

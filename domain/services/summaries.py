@@ -8,7 +8,7 @@ applied is ignored. A batch touches each derived item once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -23,6 +23,7 @@ from domain.model import (
     ObjectVersion,
     Presence,
     Signatures,
+    Tally,
 )
 from ports.repository import (
     Key,
@@ -35,6 +36,8 @@ from ports.repository import (
 from ports.summaries import SummaryRepository
 
 SAVE_ATTEMPTS = 3
+
+LoadedTally = tuple[MarketInfo, Tally]
 
 
 def signature_entries(obj: Stored) -> list[tuple[str, ObjectVersion]]:
@@ -92,14 +95,28 @@ class SummaryService:
                 by_info[market_info_key(investment.market_id, investment.investible_id)].append(
                     change
                 )
+        if not by_info:
+            return set()
+        try:
+            loaded = self._summaries.load_tallies(list(by_info))
+        except TemporarilyUnavailable:
+            return {change.sequence for group in by_info.values() for change in group}
         failed: set[str] = set()
         for key, group in by_info.items():
-            if not _saved(partial(self._save_tally, key, group)):
+            loads = self._tally_loads(key, loaded.get(key))
+            if not _saved(partial(self._save_tally, group, loads)):
                 failed.update(change.sequence for change in group)
         return failed
 
-    def _save_tally(self, key: Key, group: list[Change]) -> None:
-        loaded = self._summaries.load_tallies([key]).get(key)
+    def _tally_loads(self, key: Key, first: LoadedTally | None) -> Iterator[LoadedTally | None]:
+        """What each attempt at one tally starts from: what the batch loaded, then, after a
+        conflict, that one tally read again."""
+        yield first
+        while True:
+            yield self._summaries.load_tallies([key]).get(key)
+
+    def _save_tally(self, group: list[Change], loads: Iterator[LoadedTally | None]) -> None:
+        loaded = next(loads)
         if loaded is None:
             return
         info, tally = loaded

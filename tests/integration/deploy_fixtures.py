@@ -39,7 +39,8 @@ class PackagedStage:
     stage: str
     folder: Path
     seconds: float
-    # The .py files of domain/, ports/ and adapters/ that should ship, listed when copied.
+    # The files of domain/, ports/ and adapters/ that should ship (bytecode aside), listed
+    # when copied.
     runtime_files: frozenset[str]
     # cfn-lint's exit code and report on the template, with deploy/.cfnlintrc.yaml.
     lint_returncode: int
@@ -74,19 +75,41 @@ def missing_node_modules() -> str | None:
     )
 
 
+RUNTIME_PACKAGES = ("domain", "ports", "adapters")
+# Parts of the runtime packages that only development uses: the local gateway, and the reader
+# of serverless.yml that it and the tests use.
+DEVELOPMENT_ONLY = (("adapters", "local"), ("adapters", "deployment"))
+
+
 def runtime_files() -> frozenset[str]:
-    """Python files of the runtime packages at the repository root, as zip entry names."""
+    """The files of the runtime packages at the repository root that should ship, as zip entry
+    names: every file, Python or not (data such as service models ships too), but tests, the
+    development-only folders and the repository's own bytecode. The package's bytecode is
+    compiled afresh, and checked apart (`expected_bytecode`)."""
     found = set()
-    for package in ("domain", "ports", "adapters"):
-        for path in (ROOT / package).rglob("*.py"):
-            relative = path.relative_to(ROOT)
-            parts = relative.parts
-            if parts[:2] == ("adapters", "local") or "tests" in parts or "__pycache__" in parts:
+    for package in RUNTIME_PACKAGES:
+        for path in (ROOT / package).rglob("*"):
+            if not path.is_file():
                 continue
-            if path.name.startswith("test_"):
+            parts = path.relative_to(ROOT).parts
+            if any(parts[: len(folder)] == folder for folder in DEVELOPMENT_ONLY):
                 continue
-            found.add(relative.as_posix())
+            if {"tests", "__pycache__"} & set(parts) or path.suffix == ".pyc":
+                continue
+            if path.name.startswith("test_") and path.suffix == ".py":
+                continue
+            found.add("/".join(parts))
     return frozenset(found)
+
+
+def expected_bytecode(files: frozenset[str], python: str = "cpython-311") -> frozenset[str]:
+    """The `.pyc` file beside each module of `files` (PEP 3147), as zip entry names."""
+    pycs = set()
+    for name in files:
+        folder, _, file_name = name.rpartition("/")
+        if file_name.endswith(".py"):
+            pycs.add(f"{folder}/__pycache__/{file_name.removesuffix('.py')}.{python}.pyc")
+    return frozenset(pycs)
 
 
 def offline_environment(home: Path) -> dict[str, str]:

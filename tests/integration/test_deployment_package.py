@@ -7,6 +7,7 @@ tables, the IAM roles, the layer and the code zip against what the API and the d
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import zipfile
@@ -19,6 +20,7 @@ from tests.integration.deploy_fixtures import (
     ROOT,
     STAGES,
     PackagedStage,
+    expected_bytecode,
     getatt_target,
     missing_node_modules,
     missing_toolchain,
@@ -33,6 +35,8 @@ pytestmark = pytest.mark.slow
 
 SERVICE = "market-api"
 RUNTIME = "python3.11"
+# The tag of the bytecode files that CPython 3.11 reads (PEP 3147).
+BYTECODE_TAG = "cpython-311"
 ARCHITECTURE = "arm64"
 
 # function -> (method, path, needs a capability token)
@@ -432,6 +436,16 @@ def test_write_access_covers_a_transaction_and_read_access_writes_nothing() -> N
     assert set(levels["read"]) == READ_ACTIONS
     assert set(levels["write"]) == READ_ACTIONS | WRITE_ACTIONS
     assert "dynamodb:TransactWriteItems" not in levels["write"]
+    for name, actions in levels.items():
+        if name not in ("read", "write", "stream"):
+            assert set(actions) <= set(levels["write"]), name
+
+
+def test_no_function_gets_a_whole_level_of_bounds() -> None:
+    """`read` and `write` only bound the other levels: every function gets exactly its calls."""
+    for function, grants in serverless_config()["custom"]["access"].items():
+        levels = set((grants.get("tables") or {}).values())
+        assert not levels & {"read", "write"}, function
 
 
 def test_the_authorizer_reads_only_its_parameters(template: dict[str, Any]) -> None:
@@ -452,7 +466,27 @@ def test_the_stream_consumer_reads_the_markets_stream(template: dict[str, Any]) 
     for action in ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"):
         assert by_action[action] == [stream]
     assert by_action["sqs:SendMessage"] == [{"Fn::GetAtt": ["FailureQueue", "Arn"]}]
-    assert set(by_action) >= WRITE_ACTIONS
+    # Exactly what the summaries call (test_template_matches_code.py records it): reads of
+    # the markets table, puts and updates of its derived items, puts of member summaries.
+    # It deletes nothing and sends no ConditionCheck.
+    on_resource: dict[str, set[str]] = {}
+    for action, resources in by_action.items():
+        for resource in resources:
+            target = resource.get("Fn::GetAtt") if isinstance(resource, dict) else None
+            if target is not None and target[1] == "Arn":
+                on_resource.setdefault(target[0], set()).add(action)
+    assert on_resource == {
+        "MarketsTable": {
+            "dynamodb:BatchGetItem",
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        },
+        "UsersTable": {"dynamodb:PutItem"},
+        "FailureQueue": {"sqs:SendMessage"},
+    }
+    assert not {"dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"} & set(by_action)
 
 
 # --- configuration -------------------------------------------------------------------------
@@ -624,9 +658,12 @@ def test_the_code_zip_holds_only_runtime_packages(stage: PackagedStage) -> None:
 
     assert {"domain/__init__.py", "ports/__init__.py", "adapters/__init__.py"} <= set(names)
     assert all(name.split("/")[0] in {"domain", "ports", "adapters"} for name in names), names
-    assert not [n for n in names if n.startswith("adapters/local/")]
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert not [n for n in names if n.startswith(("adapters/local/", "adapters/deployment/"))]
     assert not [n for n in names if "/tests/" in n or n.rsplit("/", 1)[-1].startswith("test_")]
+    # Bytecode only where CPython 3.11 looks for it, and of no other version or optimisation.
+    for name in names:
+        if name.endswith(".pyc") or "__pycache__" in name:
+            assert re.fullmatch(rf".+/__pycache__/\w+\.{BYTECODE_TAG}\.pyc", name), name
 
 
 def test_the_code_zip_holds_every_handler_that_exists(stage: PackagedStage) -> None:
@@ -641,9 +678,48 @@ def test_the_code_zip_holds_every_handler_that_exists(stage: PackagedStage) -> N
 
 def test_the_code_zip_holds_all_the_runtime_code(stage: PackagedStage) -> None:
     with stage.artifact(f"{SERVICE}.zip") as archive:
-        names = {name for name in archive.namelist() if name.endswith(".py")}
+        names = {name for name in archive.namelist() if not name.endswith("/")}
+    bytecode = {name for name in names if "/__pycache__/" in name}
 
-    assert names == stage.runtime_files
+    assert names - bytecode == stage.runtime_files
+    assert bytecode == expected_bytecode(stage.runtime_files, BYTECODE_TAG)
+
+
+def test_the_code_zip_ships_bytecode_that_survives_the_zip(stage: PackagedStage) -> None:
+    """Lambda mounts the code read-only: without shipped bytecode, every cold start compiles
+    every module it imports. Unchecked-hash bytecode stays valid although the zip resets the
+    file times, and each file must be of the source shipped beside it."""
+    with stage.artifact(f"{SERVICE}.zip") as archive:
+        names = set(archive.namelist())
+        pycs = {name: archive.read(name) for name in names if name.endswith(".pyc")}
+        sources = {name: archive.read(name) for name in names if name.endswith(".py")}
+
+    assert pycs, "the code zip has no bytecode"
+    magic = importlib.util.MAGIC_NUMBER
+    for name, data in pycs.items():
+        folder, _, file_name = name.rpartition("/__pycache__/")
+        source = f"{folder}/{file_name.split('.')[0]}.py"
+        assert data[:4] == magic, name
+        # PEP 552: bit 0 hash-based, bit 1 check the source; unchecked-hash ignores zip mtimes.
+        assert int.from_bytes(data[4:8], "little") == 0b01, name
+        assert data[8:16] == importlib.util.source_hash(sources[source]), name
+
+
+def test_staging_refuses_a_python_other_than_the_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bytecode of another Python would be ignored by Lambda's, and recompiled at every cold
+    start: stage_code.py stops before copying anything."""
+    spec = importlib.util.spec_from_file_location(
+        "stage_code", ROOT / "deploy" / "scripts" / "stage_code.py"
+    )
+    assert spec is not None and spec.loader is not None
+    stage_code = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stage_code)
+    assert f"python{'.'.join(map(str, stage_code.lambda_python()))}" == RUNTIME
+
+    monkeypatch.setattr(stage_code, "lambda_python", lambda: (3, 99))
+    monkeypatch.setattr(stage_code, "stage", lambda package: pytest.fail(f"staged {package}"))
+    with pytest.raises(SystemExit, match=r"runs python3\.99 but this is Python 3\."):
+        stage_code.main()
 
 
 def test_packaging_time_is_recorded(

@@ -6,10 +6,16 @@ what Lambda provides: the environment from the template, the runtime's boto3, an
 a moto server holding the template's tables and the parameters the deploy guide creates.
 A whole session then runs through them (package_support/scenario.py): sign-in, a market,
 investibles, investments, the stream consumer, the summaries and the expiry schedule.
+Every module the functions import from the code or the layer must load from the bytecode
+shipped beside it, never be compiled at a cold start.
 """
 
 from __future__ import annotations
 
+import compileall
+import json
+import py_compile
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +29,10 @@ from moto.server import ThreadedMotoServer
 from tests.integration.deploy_fixtures import ROOT
 from tests.integration.package_support import aws, packaging
 from tests.integration.package_support.lambda_runtime import (
+    BOOTSTRAP,
     LambdaTree,
     PackagedLambdas,
+    plain_interpreter,
     unpack,
 )
 from tests.integration.package_support.scenario import UNAUTHORIZED, Scenario
@@ -48,7 +56,9 @@ ORIGINS = {
     "urllib3": "runtime",
 }
 NEVER_IMPORTED = ("cryptography", "yaml", "moto")
-DEVELOPMENT_ONLY = (".venv", "node_modules", "adapters/local")
+# The bytecode CPython 3.11 reads (PEP 3147), shipped beside every module of the code zip.
+BYTECODE_TAG = "cpython-311"
+DEVELOPMENT_ONLY = (".venv", "node_modules", "adapters/local", "adapters/deployment")
 
 
 @pytest.fixture(scope="module")
@@ -156,14 +166,17 @@ def test_the_package_holds_no_test_and_no_development_file(tree: LambdaTree) -> 
         assert not [name for name in files if f"/{part}/" in f"/{name}"], part
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapters/deployment (the serverless.yml reader, which needs PyYAML) is still "
-    "packaged: stage_code.py, serverless.yml's patterns and deploy_fixtures.runtime_files "
-    "must all leave it out",
-)
 def test_the_package_leaves_out_the_deployment_reader(tree: LambdaTree) -> None:
     assert not (tree.task / "adapters" / "deployment").exists()
+
+
+def test_every_module_of_the_code_has_its_bytecode_beside_it(tree: LambdaTree) -> None:
+    sources = sorted(tree.task.rglob("*.py"))
+
+    assert sources
+    for source in sources:
+        cached = source.parent / "__pycache__" / f"{source.stem}.{BYTECODE_TAG}.pyc"
+        assert cached.is_file(), source.relative_to(tree.task)
 
 
 def test_the_layer_has_neither_boto3_nor_cryptography(tree: LambdaTree) -> None:
@@ -183,6 +196,70 @@ def test_the_function_zip_holds_the_handler_of_every_function(
 
 
 # --- cold starts ---------------------------------------------------------------------------------
+
+
+def test_no_cold_start_compiles_a_module_of_the_package(
+    lambdas: tuple[PackagedLambdas, Scenario], tree: LambdaTree
+) -> None:
+    """Every module a function imports from its code or its layer, at init or later, loads
+    from the bytecode shipped beside it: /var/task and /opt are read-only on Lambda, so a
+    module compiled there would be compiled again at every cold start."""
+    running, _ = lambdas
+    mounted = [tree.task.resolve(), tree.opt.resolve()]
+    reports = [(function, process.init) for function, process in running.processes.items()]
+    reports += running.answers
+
+    for function, report in reports:
+        assert "init_error" not in report, function
+        assert report["without_bytecode"] == [], function
+        compiled = [
+            path
+            for path in report["compiled_from_source"]
+            if any(Path(path).resolve().is_relative_to(folder) for folder in mounted)
+        ]
+        assert compiled == [], function
+
+
+def test_the_bootstrap_notices_a_module_without_usable_bytecode(tmp_path: Path) -> None:
+    """The check above would pass on a bootstrap that noticed nothing: show it notices."""
+    code = tmp_path / "task"
+    (code / "package").mkdir(parents=True)
+    (code / "package" / "__init__.py").write_text("")
+    (code / "package" / "module.py").write_text("VALUE = 1\n")
+    probe = (
+        "import json, sys\n"
+        f"sys.path.insert(0, {str(BOOTSTRAP.parent)!r})\n"
+        "import lambda_bootstrap as bootstrap\n"
+        "bootstrap.watch_compilations()\n"
+        "import package.module\n"
+        "print(json.dumps(bootstrap.bytecode_report()))\n"
+    )
+    environment = {"PYTHONPATH": str(code), "LAMBDA_RUNTIME_DIR": str(tmp_path / "runtime")}
+
+    def report() -> dict[str, list[str]]:
+        answer = subprocess.run(
+            [plain_interpreter(), "-S", "-B", "-c", probe],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        result: dict[str, list[str]] = json.loads(answer.stdout)
+        return result
+
+    before = report()
+    compileall.compile_dir(
+        code, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+    )
+    after = report()
+
+    assert sorted(Path(path).name for path in before["compiled_from_source"]) == [
+        "__init__.py",
+        "module.py",
+    ]
+    assert before["without_bytecode"] == ["package", "package.module"]
+    assert after == {"compiled_from_source": [], "without_bytecode": []}
 
 
 def test_every_function_starts_in_a_bare_interpreter(

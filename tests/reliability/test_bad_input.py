@@ -182,12 +182,6 @@ def test_printable_format_characters_are_text_stored_exactly(
     assert fetched.json["investible"]["description"] == f"{text}\n\t{text}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="adapters/local/server.py:74 int() of a non-numeric Content-Length raises in the "
-    "request thread: the connection is closed without any answer",
-)
 def test_a_malformed_content_length_is_answered_with_json_and_cors(
     gateway: RunningGateway, figures: Figures
 ) -> None:
@@ -203,12 +197,6 @@ def test_a_malformed_content_length_is_answered_with_json_and_cors(
     assert b"Access-Control-Allow-Origin" in answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="adapters/local/server.py:94 int(..., 16) of a malformed chunk size raises in the "
-    "request thread: the connection is closed without any answer",
-)
 def test_a_malformed_chunk_size_is_answered_with_json_and_cors(
     gateway: RunningGateway, figures: Figures
 ) -> None:

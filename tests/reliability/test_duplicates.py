@@ -244,12 +244,6 @@ def test_a_duplicated_first_sign_in_writes_nothing_twice(
     assert not changed, changed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="domain/services/sso.py SsoService.login ignores its request_id: a duplicated first "
-    "sign-in is answered 200 with a newly issued token, not 208 with the original answer",
-)
 def test_a_duplicated_first_sign_in_answers_208_with_the_original_answer(
     api: Client, scene: Scene, figures: Figures
 ) -> None:

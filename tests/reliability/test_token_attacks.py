@@ -149,12 +149,6 @@ def test_a_valid_token_of_the_wrong_type_is_forbidden_and_writes_nothing(
     assert_refused(reply, FORBIDDEN)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="adapters/local/server.py: a header line over 64 KiB is refused by http.server with "
-    "an HTML 431 and no CORS headers, instead of a JSON gateway response",
-)
 def test_a_100_kb_token_in_the_header_is_refused_with_json_and_cors(
     api: Client, scene: Scene, secrets: dict[str, Any], figures: Figures, untouched: None
 ) -> None:

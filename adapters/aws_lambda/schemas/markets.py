@@ -96,3 +96,9 @@ class ListInvestments(Body):
 
     user_id: Id | None = None
     investments: Annotated[list[InvestmentVersion], Field(max_length=MAX_LISTED)] | None = None
+
+
+class MarketIds(Body):
+    """The `id` query parameters of `GET /summaries/versions`: market ids, each an id."""
+
+    id: Annotated[list[Id], Field(max_length=MAX_LISTED)]

@@ -176,8 +176,13 @@ class CallRecorder:
         self._lock = threading.Lock()
 
     def register(self, events: Any) -> None:
-        """Hook into an event system: a session's, before it makes clients, or a client's."""
+        """Hook into an event system: a session's (or a botocore session itself), before it
+        makes clients, or a client's."""
         events.register("before-call", self._note)
+
+    def unregister(self, events: Any) -> None:
+        """Unhook from an event system (clients made meanwhile keep their copy of the hook)."""
+        events.unregister("before-call", self._note)
 
     @contextmanager
     def acting_as(self, function: str) -> Iterator[None]:

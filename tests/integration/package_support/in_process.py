@@ -10,6 +10,7 @@ so each function's own reads of its configuration are seen.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -105,6 +106,15 @@ def aws_environment(variables: Mapping[str, str]) -> Iterator[None]:
         yield
 
 
+def shared_session() -> Any:
+    """The botocore session the functions make their clients from, when the code has one
+    (`adapters.aws_session`) rather than using boto3's default session. A botocore session
+    registers event handlers itself, as an event system does."""
+    if importlib.util.find_spec("adapters.aws_session") is None:
+        return None
+    return importlib.import_module("adapters.aws_session").session()
+
+
 def record(template: Template) -> Recording:
     """Run the scenario in-process against moto and return every AWS call it caused.
 
@@ -114,6 +124,7 @@ def record(template: Template) -> Recording:
     """
     recorder = aws.CallRecorder()
     identity = aws.IdentityProvider()
+    shared = None
     # Every function shares the provider's environment; the first one stands for all of them.
     environment = template.environment(next(iter(template.functions)))
     environment |= identity.environment
@@ -121,6 +132,9 @@ def record(template: Template) -> Recording:
         with aws_environment(environment), mock_aws():
             boto3.setup_default_session()
             recorder.register(boto3.DEFAULT_SESSION.events)
+            shared = shared_session()
+            if shared is not None:
+                recorder.register(shared)
             dynamodb = boto3.client("dynamodb", region_name=REGION)
             aws.create_tables(dynamodb, template)
             rotation = aws.seed_parameters(boto3.client("ssm", region_name=REGION), environment)
@@ -148,6 +162,8 @@ def record(template: Template) -> Recording:
             }
         return Recording(recorder, scenario, rotated, expiry)
     finally:
+        if shared is not None:
+            recorder.unregister(shared)
         container.reset_override()
         container.reset_singletons()
         boto3.DEFAULT_SESSION = None

@@ -8,11 +8,16 @@ the handler's output goes to stderr with everything else the function writes.
     python -S bootstrap.py adapters/aws_lambda/get_market.handler 10
 
 The second argument is the function's timeout in seconds, for the context's remaining time.
+
+Every report also says which modules the import system had to compile from source, and which
+modules of the mounted code have no bytecode file: the package ships compiled bytecode so that
+a cold start, which cannot write to the read-only /var/task and /opt, compiles nothing.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import json
 import os
 import sys
@@ -57,6 +62,50 @@ class Context:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+# Source files the import system compiled because it found no usable bytecode for them.
+COMPILED: list[str] = []
+
+
+def watch_compilations() -> None:
+    """Note every module compiled from source: a module whose shipped bytecode is used is not.
+
+    SourceFileLoader is the loader the path finder uses for `.py` files; it compiles through
+    `source_to_code` only when the cached bytecode is missing, stale or of another Python.
+    """
+    loader = importlib.machinery.SourceFileLoader
+    compile_source = loader.source_to_code
+
+    def source_to_code(self: Any, data: Any, path: Any, *, _optimize: int = -1) -> Any:
+        COMPILED.append(str(path))
+        return compile_source(self, data, path, _optimize=_optimize)
+
+    loader.source_to_code = source_to_code  # type: ignore[method-assign]
+
+
+def without_bytecode() -> list[str]:
+    """Modules of the function's code or its layer (PYTHONPATH but the runtime's own folder)
+    imported with no bytecode file beside them."""
+    runtime = os.environ.get("LAMBDA_RUNTIME_DIR", "/var/runtime")
+    mounted = tuple(
+        os.path.join(folder, "")
+        for folder in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+        if folder and folder != runtime
+    )
+    missing = []
+    for name, module in list(sys.modules.items()):
+        source = getattr(module, "__file__", None) or ""
+        if not (source.endswith(".py") and source.startswith(mounted)):
+            continue
+        cached = getattr(module, "__cached__", None)
+        if not cached or not os.path.isfile(cached):
+            missing.append(name)
+    return sorted(missing)
+
+
+def bytecode_report() -> dict[str, list[str]]:
+    return {"compiled_from_source": list(COMPILED), "without_bytecode": without_bytecode()}
+
+
 def origins() -> dict[str, str | None]:
     found = {}
     for name in WATCHED:
@@ -76,6 +125,7 @@ def main() -> None:
 
     module_path, _, attribute = sys.argv[1].rpartition(".")
     timeout = float(sys.argv[2]) if len(sys.argv) > 2 else 3.0
+    watch_compilations()
     started = time.perf_counter()
     try:
         handler = getattr(importlib.import_module(module_path.replace("/", ".")), attribute)
@@ -91,6 +141,7 @@ def main() -> None:
             "sys_path": sys.path,
             "stdlib": sorted({sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")}),
             "origins": origins(),
+            **bytecode_report(),
         }
     )
 
@@ -102,6 +153,7 @@ def main() -> None:
         except Exception as error:
             answer = {"error": f"{type(error).__name__}: {error}", "trace": traceback.format_exc()}
         answer["origins"] = origins()
+        answer.update(bytecode_report())
         send(answer)
 
 

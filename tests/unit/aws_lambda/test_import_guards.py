@@ -30,6 +30,7 @@ NEVER = (
     "adapters.memory",
     "adapters.deployment",
     "adapters.local",
+    "boto3",  # botocore alone makes the clients (adapters/aws_session.py)
 )
 # The authorizer answers from the token alone: no repository, no request validation.
 # (dependency-injector itself imports pydantic when it is installed, so that is not here.)
@@ -52,10 +53,11 @@ def runtime_python() -> Path:
     return RUNTIME_PYTHON
 
 
-def _imported_by(python: Path, module: str) -> set[str]:
+def _imported_by(python: Path, module: str, then: str = "") -> set[str]:
     code = (
         "import importlib, json, sys\n"
         f"importlib.import_module('adapters.aws_lambda.{module}')\n"
+        f"{then}\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
     out = subprocess.run([python, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -79,3 +81,40 @@ def test_the_authorizer_imports_no_repository_and_no_validation(runtime_python: 
     modules = _imported_by(runtime_python, "capability_authorizer")
 
     assert _hits(modules, NOT_IN_AUTHORIZER + NEVER) == []
+
+
+# The domain services each function's module reaches at import: at most the one it calls,
+# since the container imports a service when its provider is first called.
+SERVICES = tuple(
+    f"domain.services.{name}"
+    for name in ("expiry", "investibles", "investments", "markets", "sso", "summaries", "users")
+)
+
+
+@pytest.mark.parametrize(
+    ("module", "own"),
+    [
+        ("update_investment", ["domain.services.investments"]),
+        ("get_market", []),
+        ("capability_authorizer", []),
+    ],
+)
+def test_a_function_imports_no_domain_service_but_its_own(
+    runtime_python: Path, module: str, own: list[str]
+):
+    assert _hits(_imported_by(runtime_python, module), SERVICES) == own
+
+
+def test_a_function_makes_its_clients_without_boto3(runtime_python: Path):
+    make_clients = (
+        "import os\n"
+        "os.environ.update(AWS_DEFAULT_REGION='us-east-1', AWS_ACCESS_KEY_ID='x', "
+        "AWS_SECRET_ACCESS_KEY='x')\n"
+        "from adapters.aws_lambda.container import _ssm_client\n"
+        "from adapters.dynamodb.client import make_client\n"
+        "_ssm_client(); make_client(endpoint_url='http://127.0.0.1:9')\n"
+    )
+    modules = _imported_by(runtime_python, "update_investment", then=make_clients)
+
+    assert "botocore.client" in modules
+    assert _hits(modules, ("boto3", "s3transfer")) == []
