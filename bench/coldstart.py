@@ -8,9 +8,10 @@ steps: the import of the handler module (which builds the container), the first
 
 Functions and floors are interleaved in a shuffled order each round, so that the noise of
 this shared machine falls on all of them alike. The function code runs from two copies:
-`source` (no bytecode, as in the deployment package, where Lambda compiles every module at
-each cold start and cannot write a .pyc) and `compiled` (compileall beforehand, as the
-layer ships its libraries). The libraries come precompiled in both, as in the layer.
+`compiled` (bytecode made beforehand, as deploy/scripts/stage_code.py puts it in the
+deployment package: what Lambda runs) and `source` (no bytecode, so every cold start
+compiles every module of ours it imports: what shipping the bytecode saves). The libraries
+come precompiled in both, as in the layer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import compileall
 import json
 import os
+import py_compile
 import random
 import shutil
 import subprocess
@@ -136,9 +138,14 @@ def copy_code(target: Path, compiled: bool, root: Path = ROOT) -> Path:
         )
     for excluded in NOT_PACKAGED:
         shutil.rmtree(target / excluded, ignore_errors=True)
-    if compiled:
+    if compiled:  # as deploy/scripts/stage_code.py compiles the package
         for package in PACKAGED:
-            compileall.compile_dir(target / package, quiet=1)
+            compileall.compile_dir(
+                target / package,
+                ddir=package,
+                quiet=1,
+                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+            )
     return target
 
 

@@ -62,11 +62,13 @@ medians. The CPU time of each process (user + system, from `wait4`) is less dist
 the machine's other work; its ratio is given beside the wall-time one.
 
 Bytecode: the libraries are precompiled in both modes (pip compiles them at install, and
-the layer ships its `.pyc`). The function code is measured twice: `source`, a copy with
-no `.pyc` and `PYTHONDONTWRITEBYTECODE=1`, which is how Lambda runs it (the deployment
-package excludes `__pycache__`, and `/var/task` is read-only, so every cold start
-compiles every module of ours it imports); and `compiled`, a copy compiled beforehand
-with `compileall`, which is what shipping bytecode in the package would give.
+the layer ships its `.pyc`). The function code is measured twice: `compiled`, a copy
+compiled beforehand with unchecked-hash `.pyc` files, which is how Lambda runs it (the
+deployment package ships the bytecode that deploy/scripts/stage_code.py makes, and the
+goals are judged on it); and `source`, a copy with no `.pyc` and
+`PYTHONDONTWRITEBYTECODE=1`, where every cold start compiles every module of ours it
+imports (`/var/task` is read-only, so Lambda could not keep what it compiles): the
+difference is what shipping the bytecode buys.
 
 Both floors and four functions (the authorizer, a read, a write and the heaviest sign-in;
 `--instructions all` for every function, `none` for none) also run once under valgrind's

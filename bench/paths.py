@@ -23,4 +23,4 @@ CACHE = Path(
 
 # What the deployment package holds (deploy/serverless.yml, `package.patterns`).
 PACKAGED = ("domain", "ports", "adapters")
-NOT_PACKAGED = ("adapters/local",)
+NOT_PACKAGED = ("adapters/local", "adapters/deployment")

@@ -29,7 +29,7 @@ def summary_rows(r: Results) -> list[Row]:
         api = [f for f in r.functions if f.is_api]
         authorizer = [f for f in r.functions if f.kind == "authorizer"]
         for mode in MODES:
-            label = "as Lambda runs it" if mode == LAMBDA_MODE else "precompiled"
+            label = "as Lambda runs it" if mode == LAMBDA_MODE else "without bytecode"
             if api:
                 worst = max(api, key=lambda f: r.cold.ratio(f, mode))
                 what = f"slowest API function ({label}): {worst.name}"
@@ -105,8 +105,7 @@ def _cold_row(r: Results, function: Function, mode: str, what: str) -> Row:
         f"{stats.ms(r.cold.of(function.name, mode).median)} ms",
         f"{stats.ms(floor.median)} ms ({floor.label})",
         f"{stats.ratio(ratio)} (CPU {stats.ratio(r.cold.cpu_ratio(function, mode))})",
-        "≤ 1.15",
-        verdict(ratio <= 1.15),
+        *_cold_goal(mode, ratio),
     )
 
 
@@ -118,9 +117,16 @@ def _instructions_row(r: Results, function: Function, mode: str, what: str) -> R
         f"{r.instructions.counts[(function.name, mode)] / 1e6:.0f} M",
         f"{r.instructions.counts[(floor, '')] / 1e6:.0f} M ({floor})",
         stats.ratio(ratio),
-        "≤ 1.15",
-        verdict(ratio <= 1.15),
+        *_cold_goal(mode, ratio),
     )
+
+
+def _cold_goal(mode: str, ratio: float) -> tuple[str, str]:
+    """The goal holds for the code as deployed; the copy without bytecode is shown to tell
+    what shipping the bytecode buys."""
+    if mode != LAMBDA_MODE:
+        return "-", "for comparison"
+    return "≤ 1.15", verdict(ratio <= 1.15)
 
 
 def summary(r: Results) -> str:

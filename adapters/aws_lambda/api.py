@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from adapters.aws_lambda.http import HttpError, Request, error_body, parse_event, respond
 from adapters.aws_lambda.logs import RequestLine, cold_start, log
@@ -42,9 +42,10 @@ class Answer:
     body: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Call(Generic[B]):
-    """One validated call: the request, who makes it, and the parsed body."""
+    """One validated call: the request, who makes it, and the parsed body (read, never
+    changed: not frozen only because a frozen dataclass is slower to make, one a request)."""
 
     request: Request
     caller: Capability
@@ -62,10 +63,13 @@ class Call(Generic[B]):
 
 
 class NoBody(BaseModel):
-    """The body of routes that take none: anything sent is ignored."""
+    """The body of routes that take none: the fields of an object sent are ignored, and
+    anything else is refused (built only then)."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
-_NO_BODY = NoBody()
+_NO_BODY = NoBody.model_construct()
 
 
 def status_of(error: errors.DomainError) -> int:
@@ -115,7 +119,7 @@ def endpoint(
             line.write(
                 _request_id(event),
                 response["statusCode"],
-                round((time.perf_counter() - started) * 1000, 2),
+                (time.perf_counter() - started) * 1000,
                 cold,
                 init_ms,
             )

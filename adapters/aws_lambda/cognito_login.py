@@ -3,7 +3,7 @@
 from adapters.aws_lambda.api import Call, endpoint
 from adapters.aws_lambda.container import container
 from adapters.aws_lambda.http import HttpError
-from adapters.aws_lambda.schemas.investibles import Login
+from adapters.aws_lambda.schemas.sso import Login
 from ports.tokens import InvalidToken
 
 

@@ -62,20 +62,38 @@ class Request:
     def capability(self) -> Capability:
         """The caller's capability, as the authorizer put it into the request context."""
         context = self.authorizer
-        token_type = _TOKEN_TYPES.get(context.get("token_type"))  # type: ignore[arg-type]
-        user_id = context.get("user_id") or context.get("principalId")
+        claims = (
+            context.get("token_type"),
+            context.get("user_id") or context.get("principalId"),
+            context.get("account_id"),
+            context.get("market_id"),
+            context.get("is_admin"),
+        )
+        try:
+            return _capabilities[claims]
+        except KeyError:
+            cacheable = True
+        except TypeError:  # a value that is no string: made each time, never kept
+            cacheable = False
+        kind, user_id, account_id, market_id, is_admin = claims
+        token_type = _TOKEN_TYPES.get(kind)  # type: ignore[arg-type]
         if token_type is None or not user_id:
             raise HttpError(401, "unauthorized", "Unauthorized")
-        return Capability(
-            str(user_id),
-            token_type,
-            _optional(context.get("account_id")),
-            _optional(context.get("market_id")),
-            _true(context.get("is_admin")),
+        capability = Capability(
+            str(user_id), token_type, _optional(account_id), _optional(market_id), _true(is_admin)
         )
+        if cacheable:
+            if len(_capabilities) >= _CACHED_CAPABILITIES:
+                _capabilities.clear()
+            _capabilities[claims] = capability
+        return capability
 
 
 _TOKEN_TYPES: dict[object, TokenType] = {kind.value: kind for kind in TokenType}
+# The capabilities of recent callers, by the context values they are made of: a warm function
+# mostly serves the same few callers, and a Capability (frozen) is dearer to make than to find.
+_CACHED_CAPABILITIES = 256
+_capabilities: dict[tuple[object, ...], Capability] = {}
 
 
 def _optional(value: object) -> str | None:

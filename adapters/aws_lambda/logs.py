@@ -70,12 +70,12 @@ class RequestLine:
         cold: bool,
         init_ms: float | None = None,
     ) -> None:
-        """Write the line, if INFO is enabled."""
+        """Write the line, if INFO is enabled; the duration is written to 0.01 ms."""
         if not self._logger.isEnabledFor(logging.INFO):
             return
         line = (
             f'{self._head},"request_id":{encode_basestring_ascii(request_id)},"status":{status:d},'
-            f'"duration_ms":{duration_ms!r},"cold_start":{"true" if cold else "false"}'
+            f'"duration_ms":{duration_ms:.2f},"cold_start":{"true" if cold else "false"}'
         )
         if init_ms is not None:
             line += f',"init_ms":{init_ms!r}'

@@ -26,10 +26,12 @@ def function(module: str, providers: str, lazy: str) -> dict:
         getattr(container, name)()
     for name in filter(None, lazy.split(",")):
         __import__(name)
-    # A body model whose schema build is deferred is built by the first invocation.
-    model = getattr(getattr(sys.modules[module], "handler", None), "body_model", None)
-    if model is not None and not getattr(model, "__pydantic_complete__", True):
-        model.model_rebuild()
+    # The request models whose schema build is deferred are built by the first invocation:
+    # those the handler module names (its body, or the query it validates), but `NoBody`,
+    # which the frame validates with only when a body that is no JSON object is sent.
+    for name, value in vars(sys.modules[module]).items():
+        if name != "NoBody" and getattr(value, "__pydantic_complete__", True) is False:
+            value.model_rebuild()
     resolved = time.perf_counter()
     return {
         "import": imported - started,

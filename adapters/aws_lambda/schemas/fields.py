@@ -43,9 +43,13 @@ ExpirationDays = Annotated[int, Field(ge=1, le=3650)]
 
 
 class Body(BaseModel):
-    """A write's body: unknown fields and loose types are refused."""
+    """A write's body: unknown fields and loose types are refused.
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    Its validator is built on first use (`defer_build`): a function module imports the
+    schema modules of several routes, and builds only the bodies it validates.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class IdVersion(Body):

@@ -141,3 +141,36 @@ def test_a_warm_up_ping_returns_at_once(api: Harness):
     from adapters.aws_lambda import update_investment
 
     assert update_investment.handler(WARMUP_EVENT, None) == {"warm": True}
+
+
+def _get_market(api: Harness, token: str, **options) -> tuple[int, dict]:
+    context = gateway_context(api.authorize(token, "GET", "/get"))
+    response = api.invoke("get_market", api_event("GET", "/get", authorizer=context, **options))
+    return response.status, response.body
+
+
+def test_a_bodyless_route_ignores_an_object_and_refuses_anything_else(api: Harness, admin: str):
+    assert _get_market(api, admin, body={"unexpected": 1})[0] == 200
+    status, body = _get_market(api, admin, body=[1, 2])
+    assert status == 400
+    assert body["error_code"] == "invalid_request"
+
+
+def test_the_caller_is_made_once_per_authorizer_context_and_checked_each_time():
+    from adapters.aws_lambda.http import HttpError, Request
+
+    def request(**authorizer) -> Request:
+        return Request("r", "GET", "/get", None, authorizer=authorizer)
+
+    member = {"token_type": "market", "user_id": "u-1", "market_id": "m-1", "is_admin": "false"}
+    first = request(**member).capability()
+    assert request(**member).capability() is first
+    admin = request(**member | {"is_admin": "true"}).capability()
+    assert admin.is_admin and not first.is_admin
+    # A value that cannot be a key of the cache is still read, just not kept.
+    odd = request(**member | {"is_admin": ["true"]}).capability()
+    assert odd.user_id == "u-1" and not odd.is_admin
+    for broken in ({**member, "token_type": "nonsense"}, {**member, "user_id": ""}):
+        with pytest.raises(HttpError) as refused:
+            request(**broken).capability()
+        assert refused.value.status == 401

@@ -118,3 +118,27 @@ def test_a_function_makes_its_clients_without_boto3(runtime_python: Path):
 
     assert "botocore.client" in modules
     assert _hits(modules, ("boto3", "s3transfer")) == []
+
+
+def test_a_function_builds_no_request_schema_at_import(runtime_python: Path):
+    """Bodies are `defer_build`: importing a function builds no validator (the first request
+    builds the one it uses), and the sign-in function loads no other route's schemas."""
+    report = (
+        "from pydantic import BaseModel\n"
+        "def every(c):\n"
+        "    for s in c.__subclasses__():\n"
+        "        yield s\n"
+        "        yield from every(s)\n"
+        "print('BUILT', sorted(c.__name__ for c in every(BaseModel) if c.__pydantic_complete__))"
+    )
+    code = f"import adapters.aws_lambda.cognito_login\n{report}\n"
+    out = subprocess.run(
+        [runtime_python, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert "BUILT []" in out.stdout
+    modules = _imported_by(runtime_python, "cognito_login")
+    assert _hits(modules, ("adapters.aws_lambda.schemas",)) == [
+        "adapters.aws_lambda.schemas",
+        "adapters.aws_lambda.schemas.fields",
+        "adapters.aws_lambda.schemas.sso",
+    ]
