@@ -3,7 +3,9 @@
 
 For each service of `adapters.aws_session.OPERATIONS`, read the installed botocore's model,
 keep the listed operations and every shape they reach, drop the documentation, and write
-`adapters/botocore_data/<service>/<api version>/service-2.json`. Run it after changing the
+`adapters/botocore_data/<service>/<api version>/service-2.json`; and keep those services
+alone in botocore's endpoint data, written to `adapters/botocore_data/endpoints-cut.json`.
+Run it after changing the
 operations a function calls (a unit test fails until then) or upgrading botocore:
 
     .venv/bin/python scripts/trim_botocore_models.py
@@ -20,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from adapters.aws_session import API_VERSIONS, DATA_PATH, OPERATIONS  # noqa: E402
+from adapters.aws_session import API_VERSIONS, DATA_PATH, ENDPOINTS, OPERATIONS  # noqa: E402
 
 DROPPED_KEYS = {"documentation", "documentationUrl", "examples"}
 
@@ -82,6 +84,31 @@ def trimmed_model(service: str, model: dict[str, Any] | None = None) -> dict[str
     return result
 
 
+def full_endpoints() -> dict[str, Any]:
+    """The installed botocore's endpoint data (`endpoints.json`)."""
+    from botocore.loaders import Loader
+
+    data: dict[str, Any] = Loader().load_data("endpoints")
+    return data
+
+
+def trimmed_endpoints(data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The endpoint data with, in every partition, the services of OPERATIONS only."""
+    full = data if data is not None else full_endpoints()
+    partitions = [
+        {
+            **partition,
+            "services": {
+                name: service
+                for name, service in partition["services"].items()
+                if name in OPERATIONS
+            },
+        }
+        for partition in full["partitions"]
+    ]
+    return {**full, "partitions": partitions}
+
+
 def model_path(service: str) -> Path:
     """Where the cut-down model of `service` is written."""
     return DATA_PATH / service / API_VERSIONS[service] / "service-2.json"
@@ -99,6 +126,9 @@ def main() -> None:
         text = render(trimmed_model(service))
         path.write_text(text)
         print(f"{path.relative_to(ROOT)}: {len(OPERATIONS[service])} operations, {len(text)} bytes")
+    text = render(trimmed_endpoints())
+    ENDPOINTS.write_text(text)
+    print(f"{ENDPOINTS.relative_to(ROOT)}: {len(text)} bytes")
 
 
 if __name__ == "__main__":

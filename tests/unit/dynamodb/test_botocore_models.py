@@ -92,3 +92,66 @@ def test_a_service_without_a_cut_down_model_is_refused():
 
     with pytest.raises(ValueError, match="no cut-down model"):
         aws_session.client("s3", None)
+
+
+def test_the_cut_down_endpoint_data_is_botocores_own_for_the_services_called():
+    from adapters.aws_session import ENDPOINTS
+    from scripts.trim_botocore_models import full_endpoints, trimmed_endpoints
+
+    cut, full = json.loads(ENDPOINTS.read_text()), full_endpoints()
+
+    assert cut == trimmed_endpoints(full)
+    names = [p["partition"] for p in full["partitions"]]
+    assert [p["partition"] for p in cut["partitions"]] == names
+    for partition in cut["partitions"]:
+        assert set(partition["services"]) <= set(OPERATIONS)
+    assert set(cut["partitions"][0]["services"]) == set(OPERATIONS)
+
+
+class _Sent(Exception):
+    """Raised by the hook below instead of sending: the request is complete by then."""
+
+
+def _url_of_first_call(client, call) -> str:
+    def stop(request, **_):
+        raise _Sent(request.url)
+
+    client.meta.events.register_first("before-sign", stop)
+    try:
+        call(client)
+    except _Sent as sent:
+        return str(sent)
+    raise AssertionError("the request was not signed")
+
+
+@pytest.mark.parametrize(
+    ("region", "options"),
+    [
+        ("us-east-1", {}),
+        ("eu-west-1", {}),
+        ("cn-north-1", {}),
+        ("us-gov-west-1", {}),
+        ("us-east-1", {"use_fips_endpoint": True}),
+        ("us-east-1", {"use_dualstack_endpoint": True}),
+    ],
+)
+def test_requests_go_where_a_stock_botocore_sends_them(monkeypatch, region: str, options: dict):
+    """The same URL for each call, from the shared session (cut-down data, its resolver) and
+    from a plain botocore session (the full endpoint data)."""
+    import botocore.session
+    from botocore.config import Config
+
+    from adapters import aws_session
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    calls = {
+        "dynamodb": lambda c: c.get_item(TableName="t", Key={"id": {"S": "1"}}),
+        "ssm": lambda c: c.get_parameters(Names=["/a"], WithDecryption=True),
+    }
+    for service, call in calls.items():
+        ours = aws_session.client(service, Config(**options), region=region)
+        stock = botocore.session.get_session().create_client(
+            service, region_name=region, config=Config(**options)
+        )
+        assert _url_of_first_call(ours, call) == _url_of_first_call(stock, call)
