@@ -64,12 +64,13 @@ class StreamReader:
     """The markets table's stream from where it was last read, in Lambda's record shape."""
 
     def __init__(self, table: str) -> None:
-        from adapters.dynamodb.client import make_client
+        import boto3
 
-        self._streams = make_client(service="dynamodbstreams", region="us-east-1")
-        self._arn = make_client(region="us-east-1").describe_table(TableName=table)["Table"][
-            "LatestStreamArn"
-        ]
+        # Lambda's event source mapping reads the stream; the functions never do.
+        self._streams = boto3.client("dynamodbstreams", region_name="us-east-1")
+        self._arn = boto3.client("dynamodb", region_name="us-east-1").describe_table(
+            TableName=table
+        )["Table"]["LatestStreamArn"]
         self._after: dict[str, str] = {}
 
     def read(self) -> list[dict[str, Any]]:

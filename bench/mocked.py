@@ -125,8 +125,12 @@ def wired_on_moto() -> Iterator[Wired]:
     users = spec.environment["USERS_TABLE"]
     markets = spec.environment["MARKETS_TABLE"]
     with mock_aws():
+        import boto3
+
+        # The functions' client knows only the operations they call: tables are made with
+        # a full one, as the deployment makes them.
+        spec.create_tables(boto3.client("dynamodb", region_name=REGION))
         client = make_client(region=REGION)
-        spec.create_tables(client)
         requests = Requests()
         requests.watch(client)
         store = DynamoStore(client, users_table=users, markets_table=markets)

@@ -103,3 +103,18 @@ def test_a_table_has_a_header_rule_and_its_rows():
     text = tables.table(["a", "b"], [["1", "2"]])
 
     assert text.splitlines() == ["| a | b |", "|---|---|", "| 1 | 2 |"]
+
+
+def test_the_round_trip_part_runs_on_moto_and_every_route_is_within_budget(monkeypatch):
+    """The whole part, as `make bench` runs it: a store on moto with the functions' own
+    cut-down client, every route called once (a couple of seconds)."""
+    from bench import roundtrips
+    from bench.aws import FAKE_AWS
+
+    for name, value in FAKE_AWS.items():  # the part sets them; put them back afterwards
+        monkeypatch.setenv(name, value)
+
+    counts = roundtrips.measure()
+
+    assert len({c.route for c in counts}) >= 20
+    assert [c.route for c in counts if not c.ok] == []
