@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from unittest.mock import patch
 
 from bench.aws import FAKE_AWS, REGION
 from bench.quiet import quiet_logs
@@ -124,7 +125,11 @@ def wired_on_moto() -> Iterator[Wired]:
     spec = load_spec(stage=STAGE, region=REGION)
     users = spec.environment["USERS_TABLE"]
     markets = spec.environment["MARKETS_TABLE"]
-    with mock_aws():
+    from adapters import aws_session
+
+    # The functions' clients come from one botocore session per process; one made before
+    # moto was imported would not go through moto. This part makes its own, for a while.
+    with mock_aws(), patch.object(aws_session, "_session", None):
         import boto3
 
         # The functions' client knows only the operations they call: tables are made with

@@ -71,6 +71,22 @@ def _dynamo_store(settings: Settings, clock: SystemClock) -> Any:
     )
 
 
+def _deadline() -> Any:
+    from adapters.dynamodb.retries import Deadline
+
+    return Deadline()
+
+
+def _stream_store(store: Any, deadline: Any) -> Any:
+    """The store as the stream consumer uses it: the same tables and client, with patient
+    retries that stop at the invocation's deadline. A store with no retry policy (the
+    in-memory one of the tests) is used as it is."""
+    with_retry = getattr(store, "with_retry", None)
+    if with_retry is None:
+        return store
+    return with_retry(store.context.retry.patient(deadline))
+
+
 # The domain services, each imported by its provider on first use: a function compiles and
 # runs the modules of the services it calls, not all seven.
 
@@ -137,6 +153,11 @@ class Container(containers.DeclarativeContainer):
     sso = providers.Singleton(_sso, store, tokens, clock)
     summaries = providers.Singleton(_summaries, store)
     expiry = providers.Singleton(_expiry, store, clock)
+
+    # The stream consumer's own: its retries wait longer, up to a deadline it sets.
+    stream_deadline = providers.Singleton(_deadline)
+    stream_store = providers.Singleton(_stream_store, store, stream_deadline)
+    stream_summaries = providers.Singleton(_summaries, stream_store)
 
 
 container = Container()

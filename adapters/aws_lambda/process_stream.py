@@ -2,10 +2,15 @@
 
 Answers `batchItemFailures` with the sequence numbers that must come again; Lambda
 retries from the earliest of them, and everything applied is idempotent by version.
+
+Its storage calls retry longer than the API's (a failed group costs the whole rest of the
+batch one of its retries), but stop waiting `MARGIN_SECONDS` before the invocation's
+timeout: what is still failing then is reported, rather than the function timing out.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -13,6 +18,8 @@ from typing import Any
 from adapters.aws_lambda.container import container
 from adapters.aws_lambda.logs import cold_start, log
 from adapters.aws_lambda.warmup import WARM, is_warmup
+
+MARGIN_SECONDS = 5.0
 
 
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
@@ -25,7 +32,8 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     cold, init_ms = cold_start.take()
     records = list(event.get("Records") or [])
     changes, undecodable = decode_records(records)
-    result = container.summaries().apply(changes)
+    container.stream_deadline().start(_seconds_left(context) - MARGIN_SECONDS)
+    result = container.stream_summaries().apply(changes)
     failed = sorted({*result.failed, *undecodable})
     log.info(
         "stream batch",
@@ -40,3 +48,9 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         },
     )
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}
+
+
+def _seconds_left(context: Any) -> float:
+    """The invocation's remaining time (unbounded when called without a Lambda context)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return math.inf if remaining is None else remaining() / 1000

@@ -57,9 +57,24 @@ class DynamoStore:
         self.context = Context(
             client, users_table, markets_table, retry or RetryPolicy(), page_size
         )
-        self._repository = DynamoRepository(self.context, clock or SystemClock(), request_ttl)
+        self._clock = clock or SystemClock()
+        self._request_ttl = request_ttl
+        self._repository = DynamoRepository(self.context, self._clock, request_ttl)
         self._expiry = DynamoExpiry(self.context)
         self._signatures = SignatureStore(self.context)
+
+    def with_retry(self, retry: RetryPolicy) -> DynamoStore:
+        """The same tables through the same client, with another retry policy."""
+        context = self.context
+        return DynamoStore(
+            context.client,
+            context.users_table,
+            context.markets_table,
+            clock=self._clock,
+            retry=retry,
+            page_size=context.page_size,
+            request_ttl=self._request_ttl,
+        )
 
     # Repository
 

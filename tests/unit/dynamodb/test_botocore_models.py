@@ -74,13 +74,22 @@ def test_a_model_agrees_with_the_installed_botocore(service: str):
         assert set(shape.get("members", {})) <= set(full["shapes"][name].get("members", {}))
 
 
+def _own_session(monkeypatch) -> None:
+    """Fake credentials, and a session of the test's own: the process-wide one is left as
+    it was (a session made now would not see a moto imported later, as other tests need)."""
+    from adapters import aws_session
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    monkeypatch.setattr(aws_session, "_session", None)
+
+
 def test_clients_from_the_shared_session_read_the_cut_down_models(monkeypatch):
     from botocore.config import Config
 
     from adapters import aws_session
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    _own_session(monkeypatch)
     client = aws_session.client("dynamodb", Config(), region="us-east-1")
 
     assert sorted(client.meta.service_model.operation_names) == sorted(OPERATIONS["dynamodb"])
@@ -143,8 +152,7 @@ def test_requests_go_where_a_stock_botocore_sends_them(monkeypatch, region: str,
 
     from adapters import aws_session
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    _own_session(monkeypatch)
     calls = {
         "dynamodb": lambda c: c.get_item(TableName="t", Key={"id": {"S": "1"}}),
         "ssm": lambda c: c.get_parameters(Names=["/a"], WithDecryption=True),
