@@ -89,6 +89,9 @@ JSON. A frame's overhead is its time less the route body's. Each round uses a fr
 (a store that grows makes the collector's work grow) and rotates the order of the four;
 the figures are the medians of the rounds' batch means. Our handler writes its JSON log
 line to /dev/null here (formatted and written, as on Lambda); Powertools logs nothing.
+An overhead under the floor's own time cannot be right (our handler does all the floor
+does): it means the machine's load changed between samples, and the summary says
+DISTURBED instead of a verdict.
 """,
     "trips": """\
 Every route is called once through its real handler (and the authorizer through its own)

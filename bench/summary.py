@@ -54,7 +54,9 @@ def summary_rows(r: Results) -> list[Row]:
                 f"{stats.us(route.powertools_overhead)} µs (Powertools)",
                 stats.ratio(route.ratio),
                 "≤ 0.15",
-                verdict(route.ratio <= 0.15),
+                "**DISTURBED**: under the floor, run again"
+                if route.disturbed
+                else verdict(route.ratio <= 0.15),
             )
         )
     if r.trips is not None:

@@ -45,6 +45,13 @@ class RouteFigures:
     def ratio(self) -> float:
         return self.ours_overhead / self.powertools_overhead
 
+    @property
+    def disturbed(self) -> bool:
+        """Whether the figures cannot be right: our frame does at least what the floor does
+        (parse, validate, answer JSON), so an overhead under the floor's time means the
+        machine's load moved between the samples, not that the frame got cheaper."""
+        return self.ours_overhead < self.median("floor")
+
 
 @dataclass
 class Scene:
