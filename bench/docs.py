@@ -87,7 +87,9 @@ with `enable_validation=True`, routing to the same body with the same pydantic m
 a floor that only parses the body, validates it with the model and writes the answer as
 JSON. A frame's overhead is its time less the route body's. Each round uses a fresh store
 (a store that grows makes the collector's work grow) and rotates the order of the four;
-the figures are the medians of the rounds' batch means. Our handler writes its JSON log
+each way's figure is the fastest of its rounds' batch means, the one least disturbed by
+the machine's other work, as `timeit` advises (medians drift apart when the load changes
+within a run, and their difference then means nothing). Our handler writes its JSON log
 line to /dev/null here (formatted and written, as on Lambda); Powertools logs nothing.
 An overhead under the floor's own time cannot be right (our handler does all the floor
 does): it means the machine's load changed between samples, and the summary says

@@ -84,12 +84,12 @@ def warm_table(r: Results) -> str:
         rows.append(
             [
                 route.route,
-                stats.us(route.median("ours")),
-                stats.us(route.median("service")),
+                stats.us(route.best("ours")),
+                stats.us(route.best("service")),
                 stats.us(route.ours_overhead),
-                stats.us(route.median("powertools")),
+                stats.us(route.best("powertools")),
                 stats.us(route.powertools_overhead),
-                stats.us(route.median("floor")),
+                stats.us(route.best("floor")),
                 stats.ratio(route.ratio),
             ]
         )
