@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from adapters.aws_lambda.http import HttpError, Request, error_body, parse_event, respond
 from adapters.aws_lambda.logs import RequestLine, cold_start, log
-from adapters.aws_lambda.warmup import WARM, WARMUP_SOURCE
+from adapters.aws_lambda.warmup import WARM, is_warmup
 from domain import errors
 from ports.tokens import Capability, TokenType
 
@@ -111,7 +111,7 @@ def endpoint(
         line = RequestLine(log, route)
 
         def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
-            if event.get("source") == WARMUP_SOURCE:
+            if is_warmup(event):
                 return dict(WARM)
             started = time.perf_counter()
             response = _serve(event, route, body, token, success, serve)

@@ -64,7 +64,7 @@ class LocalGateway:
         self.identity = load_provider(options.state_dir)
         self.failures = FailureLog(options.state_dir / "failures.jsonl")
         self.aws = LocalAws(options.region, options.dynamodb_endpoint, options.aws)
-        self.server = GatewayServer((options.host, options.port), self.handle)
+        self.server = GatewayServer((options.host, options.port), self.handle, self.refuse)
         self.poller: StreamPoller | None = None
         self.scheduler: Scheduler | None = None
         self.reloader: Reloader | None = None
@@ -143,6 +143,10 @@ class LocalGateway:
     def handle(self, request: HttpRequest) -> Answer:
         """A request: one of the gateway's own endpoints, or the API."""
         return control.handle(self, request) or self.gateway.handle(request)
+
+    def refuse(self, status: int, message: str) -> Answer:
+        """The answer to a request the HTTP server could not read."""
+        return self.gateway.unreadable(status, message)
 
     # What the control endpoints read and change.
 

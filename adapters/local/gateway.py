@@ -185,8 +185,19 @@ class Gateway:
         answer.cold = done.cold
         return answer
 
-    def _refuse(self, kind: ResponseType, context: dict[str, Any], request: HttpRequest) -> Answer:
-        headers = {name: value for name, value in request.headers}
+    def unreadable(self, status: int, message: str) -> Answer:
+        """The answer to a request the HTTP server could not read (no route, no headers to
+        trust): the API's DEFAULT_4XX, or DEFAULT_5XX, with this status and message."""
+        if status >= 500:
+            kind = ResponseType("DEFAULT_5XX", status, message, "InternalServerErrorException")
+        else:
+            kind = ResponseType("DEFAULT_4XX", status, message, "BadRequestException")
+        return self._refuse(kind, {"requestId": new_request_id(), "stage": self.stage.name})
+
+    def _refuse(
+        self, kind: ResponseType, context: dict[str, Any], request: HttpRequest | None = None
+    ) -> Answer:
+        headers = {} if request is None else {name: value for name, value in request.headers}
         rendered = self.responses.render(kind, context, headers)
         return Answer(
             rendered.status,

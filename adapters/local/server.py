@@ -3,14 +3,13 @@
 It only reads requests and writes answers; what to answer is the gateway's business, except
 for requests it cannot read: a request line or header over 64 KiB, too many headers, a
 malformed request line, a malformed `Content-Length` or chunked body. Those it refuses
-itself, in the shape of the API's DEFAULT_4XX (or DEFAULT_5XX) gateway response, with its
-CORS headers, and then closes the connection.
+itself, with the answer `refuse` makes of a status and a message (the gateway renders the
+API's DEFAULT_4XX or DEFAULT_5XX response, CORS headers included), and then closes the
+connection.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import socket
 import time
@@ -24,6 +23,7 @@ from adapters.local.proxy import Answer, json_answer
 from adapters.local.terminal import log_request
 
 Handle = Callable[[HttpRequest], Answer]
+Refuse = Callable[[int, str], Answer]
 DISCARD_LIMIT = 8 * MAX_PAYLOAD_BYTES  # past this, answer at once and close the connection
 LINE_LIMIT = 65536  # the longest chunk-size or trailer line read, as http.server's header lines
 LINGER_SECONDS = 1.0  # how long a refused request's unread input is read away before closing
@@ -35,25 +35,6 @@ class MalformedRequest(ValueError):
     """The request's framing cannot be read: its body's length is unknown."""
 
 
-def refusal(status: int, message: str) -> Answer:
-    """The server's own refusal, shaped as the API's DEFAULT_4XX / DEFAULT_5XX gateway
-    responses (deploy/resources/gateway.yml): the JSON error body and the CORS headers."""
-    body = {
-        "error_message": message,
-        "error_code": "client_error" if status < 500 else "gateway_error",
-    }
-    headers = [
-        ("Content-Type", "application/json"),
-        # The stage's corsOrigin: the local gateway puts the functions' environment in its own.
-        ("Access-Control-Allow-Origin", os.environ.get("CORS_ORIGIN") or "*"),
-        ("Access-Control-Allow-Headers", "Authorization,Content-Type"),
-        ("Access-Control-Allow-Methods", "DELETE,GET,OPTIONS,PATCH,POST"),
-        ("x-amzn-ErrorType", "BadRequestException" if status < 500 else "InternalServerError"),
-    ]
-    data = json.dumps(body, separators=(",", ":")).encode("utf-8")
-    return Answer(status, headers, data, notes={"response_type": "http_server"})
-
-
 class GatewayServer(ThreadingHTTPServer):
     """One thread per connection; connections are kept open between requests."""
 
@@ -61,8 +42,9 @@ class GatewayServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], handle: Handle) -> None:
+    def __init__(self, address: tuple[str, int], handle: Handle, refuse: Refuse) -> None:
         self.handle_request_of = handle
+        self.refuse = refuse
         super().__init__(address, _RequestHandler)
 
     @property
@@ -90,7 +72,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         try:
             body = self._body()
         except MalformedRequest as error:
-            self._refuse(refusal(HTTPStatus.BAD_REQUEST, str(error)))
+            self._refuse(self.server.refuse(HTTPStatus.BAD_REQUEST, str(error)))
             return
         request = HttpRequest(
             method=self.command,
@@ -178,7 +160,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             phrase = HTTPStatus(code).phrase
         except ValueError:
             phrase = "Bad Request"
-        self._refuse(refusal(code, phrase))
+        self._refuse(self.server.refuse(code, phrase))
 
     def _refuse(self, answer: Answer) -> None:
         """Answer a request that could not be read, then close the connection: what is left
